@@ -1,0 +1,54 @@
+"""Where the package's data lives: `schemas/` and `cassettes/`.
+
+They sit at the top of the checkout and are copied into `conformance/_data/` in the
+wheel. Lookup order, like jsonschema's test-suite finder: an environment variable,
+then the installed package data, then the checkout; otherwise a `ResourceNotFound`
+that says how to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from conformance.errors import ResourceNotFound
+
+_CHECKOUT = Path(__file__).resolve().parent.parent
+
+_ENV = {
+    "schemas": "KIMI_CONFORMANCE_SCHEMAS",
+    "cassettes": "KIMI_CONFORMANCE_CASSETTES",
+}
+
+
+def data_dir(kind: str) -> Path:
+    """Return the directory holding the package's `kind` data ("schemas" or "cassettes")."""
+    env_var = _ENV[kind]
+    override = os.environ.get(env_var)
+    if override:
+        path = Path(override)
+        if not path.is_dir():
+            raise ResourceNotFound(
+                f"{env_var}={override!s} is not a directory; point it at a {kind}/ folder "
+                f"or unset it"
+            )
+        return path
+    installed = resources.files("conformance") / "_data" / kind
+    if installed.is_dir():
+        return Path(str(installed))
+    checkout = _CHECKOUT / kind
+    if checkout.is_dir():
+        return checkout
+    raise ResourceNotFound(
+        f"cannot find the {kind}/ folder of kimi-conformance; reinstall the package "
+        f"(pip install --force-reinstall kimi-conformance) or set {env_var}"
+    )
+
+
+def schemas_dir() -> Path:
+    return data_dir("schemas")
+
+
+def cassettes_dir() -> Path:
+    return data_dir("cassettes")

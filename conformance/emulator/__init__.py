@@ -1,0 +1,1 @@
+"""The reference emulator of the Moonshot API: one core, several adapters."""
