@@ -81,7 +81,8 @@ def test_text_leaves_innocent_text_alone(innocent: str) -> None:
 
 
 def test_url_redacts_userinfo_and_sensitive_query_params() -> None:
-    url = f"https://user:{quote(ODD, safe='')}@api.moonshot.ai/v1/models?api_key={CANARY}&Token=t&limit=5"
+    userinfo = f"user:{quote(ODD, safe='')}"
+    url = f"https://{userinfo}@api.moonshot.ai/v1/models?api_key={CANARY}&Token=t&limit=5"
     out = scrub.url(url)
     assert CANARY not in out
     assert quote(ODD, safe="") not in out
