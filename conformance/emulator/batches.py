@@ -13,7 +13,8 @@ advances it by exactly one step and the emulator's clock stamps the state it rea
 The requests run (through `complete`, the chat handler) on the step in_progress -> finalizing;
 the output and error files are written on the step to `completed` (or `cancelled`, for the
 requests already run). A running batch whose `expires_at` has passed moves to `expired` on its
-next observation instead.
+next observation instead (keeping, in files, the results of requests already run). `complete` is
+called with the store's lock held: it must not call back into this store.
 
 **What is rejected at creation, and what ends in `failed`.** The create page documents only a 400
 for `POST /v1/batches` (no 404), so every problem with the request itself is a 400
@@ -80,9 +81,6 @@ MAX_METADATA_VALUE = 512
 
 _INVALID = "invalid_request_error"
 _WINDOW = re.compile(r"^([1-9][0-9]{0,3})([hd])$")
-
-Complete = Callable[[dict[str, Any]], "tuple[int, dict[str, Any]]"]
-
 
 def _bad(details: str) -> ApiError:
     return ApiError(400, _INVALID, f"Invalid request: {details}")
