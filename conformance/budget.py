@@ -1,0 +1,71 @@
+"""Cost controls: a request cap, a token budget and client-side RPM pacing.
+
+A live run must spend few requests and tokens, and a Tier0 account allows 3 requests a
+minute with a concurrency of 1. The transport charges every request here; a test that
+would go over the cap is skipped with the reason instead of being sent.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class BudgetExhausted(Exception):
+    """The request cap or the token budget of this run is spent."""
+
+
+class Budget:
+    def __init__(self, *, max_requests: int, max_tokens: int) -> None:
+        self.max_requests = max_requests
+        self.max_tokens = max_tokens
+        self.requests = 0
+        self.tokens = 0
+        self._lock = threading.Lock()
+
+    def reason(self) -> str | None:
+        """Why no further request may be sent, or None while there is budget left."""
+        if self.requests >= self.max_requests:
+            return f"request cap reached ({self.requests} of --max-requests {self.max_requests})"
+        if self.tokens >= self.max_tokens:
+            return f"token budget spent ({self.tokens} of --budget-tokens {self.max_tokens})"
+        return None
+
+    def take_request(self) -> None:
+        with self._lock:
+            reason = self.reason()
+            if reason:
+                raise BudgetExhausted(reason)
+            self.requests += 1
+
+    def charge_tokens(self, tokens: int) -> None:
+        with self._lock:
+            self.tokens += max(0, tokens)
+
+
+class Pacer:
+    """Spaces requests at least 60/rpm seconds apart (no pacing when rpm is None)."""
+
+    def __init__(
+        self,
+        rpm: float | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = 60.0 / rpm if rpm else 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            if now < self._next:
+                self._sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
