@@ -21,6 +21,7 @@ secret can reach a report).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,8 +120,14 @@ def _shape(value: object) -> _Shape:
     return shape
 
 
-def _short(value: str) -> str:
-    return json.dumps(value if len(value) <= 40 else value[:40] + "…", ensure_ascii=False)
+_ENUM_TOKEN = re.compile(r"[a-z][a-z0-9_.\-]{0,39}")
+
+
+def _shown(value: str) -> str:
+    """An enum-like value, quoted; anything that does not look like one is not echoed."""
+    if _ENUM_TOKEN.fullmatch(value):
+        return json.dumps(value)
+    return f"({len(value)} characters, not shown: not shaped like an enum value)"
 
 
 def compare_structures(new: object, baseline: object, where: str) -> list[Change]:
@@ -158,7 +165,7 @@ def compare_structures(new: object, baseline: object, where: str) -> list[Change
                     "breaking",
                     "responses",
                     f"{where}: {path}",
-                    f"unknown {name} value {_short(value)} (not in the baseline nor the contract)",
+                    f"unknown {name} value {_shown(value)} (not in the baseline nor the contract)",
                 )
             )
     return changes
