@@ -1,13 +1,27 @@
 """pytest glue for kimi-conformance: options, markers, fixtures, hooks. Nothing else.
 
 Registered through the `pytest11` entry point. Logic lives in its own modules and is
-imported inside fixtures and hooks, so loading this plugin costs unrelated test runs
-(almost) nothing.
+imported inside fixtures and hooks, and only when conformance-suite tests were
+collected, so loading this plugin costs unrelated test runs (almost) nothing.
+
+Settings precedence (merged once, in `conformance.config.resolve`):
+command-line option > environment variable > default.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
 import pytest
+
+# Failures raised by these helpers show the compared values, like plain asserts.
+pytest.register_assert_rewrite("conformance.checks")
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+RUN_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -16,11 +30,131 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--target",
         choices=("replay", "emulator", "live"),
         default=None,
-        help="where the conformance suite sends requests (default: replay)",
+        help="where the conformance suite sends requests (env KIMI_TARGET; default replay)",
     )
     group.addoption(
         "--live",
         action="store_true",
         default=False,
-        help="short for --target live: the real API with MOONSHOT_API_KEY",
+        help="short for --target live: the real API, with the key from MOONSHOT_API_KEY",
     )
+    group.addoption("--base-url", help="API base URL (env MOONSHOT_BASE_URL)")
+    group.addoption(
+        "--model", help="model ID to test; must be listed by GET /models (env KIMI_MODEL_ID)"
+    )
+    group.addoption("--budget-tokens", help="token budget of the run (env KIMI_BUDGET_TOKENS)")
+    group.addoption("--max-requests", help="request cap of the run (env KIMI_MAX_REQUESTS)")
+    group.addoption("--rpm", help="client-side pacing, requests per minute (env KIMI_RPM)")
+    group.addoption("--report-json", metavar="FILE", help="write the conformance report as JSON")
+    group.addoption(
+        "--report-markdown", metavar="FILE", help="write the conformance matrix as Markdown"
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "kimi_endpoint(name): the API endpoint a conformance check exercises"
+    )
+
+
+def _is_suite_item(item: pytest.Item) -> bool:
+    return Path(str(item.path)).resolve().is_relative_to(SUITE_DIR)
+
+
+def _options(config: pytest.Config) -> dict[str, Any]:
+    target = "live" if config.getoption("live") else config.getoption("target")
+    return {
+        "target": target,
+        "base_url": config.getoption("base_url"),
+        "model": config.getoption("model"),
+        "budget_tokens": config.getoption("budget_tokens"),
+        "max_requests": config.getoption("max_requests"),
+        "rpm": config.getoption("rpm"),
+        "report_json": config.getoption("report_json"),
+        "report_markdown": config.getoption("report_markdown"),
+    }
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    suite_items = [item for item in items if _is_suite_item(item)]
+    if not suite_items:
+        return
+    from conformance import config as settings_module
+    from conformance.errors import UsageError
+    from conformance.session import Run
+
+    try:
+        settings = settings_module.resolve(_options(config), os.environ)
+        if settings.target == "live" and getattr(config.option, "numprocesses", None):
+            raise UsageError(
+                "--live cannot run under pytest-xdist (-n): the request cap, token budget and "
+                "RPM pacing hold per process; drop -n for live runs"
+            )
+        run = Run.start(settings)
+        config.stash[RUN_KEY] = run
+        if settings.target == "live":
+            from conformance.preflight import run_preflight
+
+            run.preflight = run_preflight(run)
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    recording = config.getoption("record_mode", None) not in (None, "none")
+    for item in suite_items:
+        if settings.target == "replay" or recording:
+            item.add_marker(pytest.mark.vcr)
+        if settings.target == "replay":
+            item.add_marker(pytest.mark.block_network)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    run = item.config.stash.get(RUN_KEY, None)
+    if run is None or not _is_suite_item(item):
+        return
+    from conformance.verdicts import judge
+
+    judge(run, item, call, outcome.get_result())
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    run = session.config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    from conformance.verdicts import finish
+
+    finish(run, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash.get(RUN_KEY, None)
+    if run is None:
+        return
+    terminalreporter.section("Kimi API conformance matrix")
+    for line in run.report.to_terminal():
+        terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def kimi_emulator_server() -> Iterator[Any]:
+    """The reference emulator, served once per session on loopback (see `kimi_emulator`)."""
+    from conformance.emulator.server import serve
+
+    with serve() as running:
+        yield running
+
+
+@pytest.fixture
+def kimi_emulator(kimi_emulator_server: Any) -> Any:
+    """A running reference emulator of the Moonshot API for your own tests.
+
+    Has `.base_url`, `.api_key`, `.emulator` (the core: accounting, faults) and
+    `.openai_client()` / `.httpx_client()` factories. State is reset between tests.
+    """
+    reset = getattr(kimi_emulator_server.emulator, "reset", None)
+    if reset is not None:
+        reset()
+    return kimi_emulator_server

@@ -1,0 +1,140 @@
+"""Fixtures of the conformance suite (glue only; the logic is in `conformance.*`).
+
+These override pytest-recording's `vcr_config` and `vcr_cassette_dir` for the suite's
+tests alone, so a project that uses pytest-recording for its own tests is not affected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.plugin import RUN_KEY
+
+
+@pytest.fixture(scope="session")
+def kimi_run(pytestconfig: pytest.Config) -> Any:
+    """This run: settings, target, clients, report (see `conformance.session.Run`)."""
+    run = pytestconfig.stash.get(RUN_KEY, None)
+    if run is None:  # collected without the plugin's hook (e.g. -p no:kimi_conformance)
+        pytest.skip("the kimi-conformance plugin is not active")
+    return run
+
+
+def _record_mode(config: pytest.Config) -> str:
+    return config.getoption("record_mode", None) or "none"
+
+
+@pytest.fixture(scope="session")
+def vcr_config(pytestconfig: pytest.Config) -> dict[str, Any]:
+    from conformance.recording import vcr_config as build
+    from conformance.scrub import scrubber_from_env
+
+    return build(scrubber_from_env(), record_mode=_record_mode(pytestconfig))
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    from conformance._resources import cassettes_dir
+
+    return str(cassettes_dir() / Path(str(request.node.path)).stem)
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    from conformance.recording import configure_vcr
+
+    configure_vcr(vcr)
+
+
+@pytest.fixture(autouse=True)
+def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Any) -> Iterator[None]:
+    """After a test that recorded, say where its cassette came from."""
+    yield
+    cassette = request.node.funcargs.get("vcr")
+    if cassette is None or _record_mode(request.config) == "none" or not cassette.dirty:
+        return
+    _write_provenance(kimi_run, cassette._path)
+
+
+def _write_provenance(run: Any, path: str) -> None:
+    from urllib.parse import urlsplit
+
+    from conformance._resources import cassettes_dir
+    from conformance.recording import write_provenance
+
+    source = "emulator" if run.settings.target == "emulator" else "live"
+    host = urlsplit(run.target.base_url).netloc
+    write_provenance(path, source, host, root=cassettes_dir())
+
+
+@pytest.fixture(scope="session")
+def _session_cassette(
+    pytestconfig: pytest.Config, kimi_run: Any, vcr_config: dict[str, Any]
+) -> Any:
+    """Requests made once per run (GET /models) play from their own cassette in replay."""
+
+    @contextlib.contextmanager
+    def use(name: str) -> Iterator[None]:
+        recording = _record_mode(pytestconfig) != "none"
+        if kimi_run.settings.target != "replay" and not recording:
+            yield
+            return
+        import vcr
+
+        from conformance._resources import cassettes_dir
+        from conformance.recording import configure_vcr
+
+        recorder = vcr.VCR()
+        configure_vcr(recorder)
+        path = cassettes_dir() / "session" / f"{name}.yaml"
+        config = dict(vcr_config)
+        if config.get("record_mode") == "rewrite":  # pytest-recording's mode, not vcrpy's
+            path.unlink(missing_ok=True)
+            config["record_mode"] = "new_episodes"
+        with recorder.use_cassette(str(path), **config) as cassette:
+            yield
+        if recording and cassette.dirty:
+            _write_provenance(kimi_run, str(path))
+
+    return use
+
+
+@pytest.fixture(scope="session")
+def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
+    """This run's `GET /models` answer: the source of every model ID the suite uses."""
+    if kimi_run.preflight is not None:
+        return kimi_run.preflight[0]
+    with _session_cassette("models"):
+        response = kimi_run.target.http().get("models")
+    from conformance.checks import expect_json
+
+    return expect_json(response, "models.list")
+
+
+@pytest.fixture(scope="session")
+def kimi_model(kimi_run: Any, kimi_models: Any) -> str:
+    """The model every chat check uses, taken from this run's `GET /models`."""
+    from conformance.session import choose_model
+
+    model, why = choose_model(kimi_models, kimi_run.settings.model)
+    kimi_run.report.model_choice = why
+    if model is None:
+        pytest.skip(why)
+    kimi_run.report.model = model
+    return model
+
+
+@pytest.fixture
+def raw(kimi_run: Any) -> Any:
+    """Raw HTTP (httpx) with the run's key, like the docs' curl examples."""
+    return kimi_run.target.http()
+
+
+@pytest.fixture
+def sdk(kimi_run: Any) -> Any:
+    """The official `openai` SDK configured with `base_url` and `api_key`."""
+    return kimi_run.target.openai()

@@ -1,0 +1,21 @@
+"""`GET /users/me/balance`: the schema and the documented arithmetic."""
+
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance.checks import expect_json
+
+pytestmark = pytest.mark.kimi_endpoint("GET /users/me/balance")
+
+# kimi-api.md §4: "Unit: CNY on api.moonshot.cn, USD on api.moonshot.ai".
+CURRENCY_BY_HOST = {"api.moonshot.ai": "USD", "api.moonshot.cn": "CNY"}
+
+
+def test_balance_conforms(raw, kimi_run):
+    document = expect_json(raw.get("users/me/balance"), "balance")
+    host = urlsplit(kimi_run.settings.base_url).hostname or ""
+    currency = CURRENCY_BY_HOST.get(host, "unknown (not an official host)")
+    kimi_run.report.note(
+        f"balance {document['data']['available_balance']} in {currency} (by host {host})"
+    )

@@ -1,0 +1,48 @@
+"""Third-party gateway model IDs are not Moonshot IDs.
+
+The suite refuses them before sending (`conformance.session.refuse_gateway_model`),
+and checks that the API answers a few, derived from the model under test, with 404
+`resource_not_found_error` "Not found the model <id> or Permission denied".
+"""
+
+import pytest
+
+from conformance.checks import expect_error
+
+pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
+
+
+def _hf_style(model: str) -> str:
+    return "-".join(
+        part.capitalize() if part.isalpha() else part.upper() for part in model.split("-")
+    )
+
+
+GATEWAY_FORMS = {
+    "openrouter": lambda m: f"moonshotai/{m}",
+    "aimlapi": lambda m: f"moonshot/{m.replace('.', '-')}",
+    "together": lambda m: f"moonshotai/{_hf_style(m)}",
+}
+
+
+@pytest.mark.parametrize("gateway", sorted(GATEWAY_FORMS))
+def test_gateway_id_refused_before_sending(kimi_model, gateway):
+    from conformance.errors import UsageError
+    from conformance.session import refuse_gateway_model
+
+    with pytest.raises(UsageError, match="not a Moonshot model ID"):
+        refuse_gateway_model(GATEWAY_FORMS[gateway](kimi_model))
+
+
+@pytest.mark.parametrize("gateway", sorted(GATEWAY_FORMS))
+def test_gateway_id_rejected_by_api(raw, kimi_model, gateway):
+    from conformance import payloads
+
+    model = GATEWAY_FORMS[gateway](kimi_model)
+    response = raw.post("chat/completions", json=payloads.chat(model, max_tokens=1))
+    expect_error(
+        response,
+        status=404,
+        types=["resource_not_found_error"],
+        message="Not found the model",
+    )
