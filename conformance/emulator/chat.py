@@ -423,10 +423,16 @@ def create(body: Any, models: Mapping[str, ModelInfo], ids: Ids) -> Completion:
     budget = max_tokens if max_tokens is not None else DEFAULT_MAX_TOKENS
 
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False)
+    # The text does not depend on how it is delivered: streamed or not, the same words.
+    semantic = json.dumps(
+        {k: v for k, v in body.items() if k not in {"stream", "stream_options"}},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
     choices = []
     completion = reasoning = 0
     for i in range(n):
-        key = digest(ids.seed, canonical, str(i))
+        key = digest(ids.seed, semantic, str(i))
         choice, spent, thought = _choice(
             i, key, body, rules, tools, tool_choice, budget, stops, response_format
         )
