@@ -175,44 +175,65 @@ def _message(error: jsonschema.exceptions.ValidationError) -> str:
     return " ".join(error.message.split())
 
 
-def _from_error(error: jsonschema.exceptions.ValidationError) -> list[Violation]:
-    parts = list(error.absolute_path)
-    rule = str(error.validator)
-    if rule == "required" and isinstance(error.instance, dict):
-        missing = [
-            key
-            for key in error.validator_value
-            if key not in error.instance and repr(key) in error.message
-        ]
-        if missing:
-            return [
-                Violation(_render_path([*parts, key]), rule, "(missing)", "required field missing")
-                for key in missing[:1]
-            ]
-    return [Violation(_render_path(parts), rule, _render_value(error.instance), _message(error))]
+def _leaf(
+    error: jsonschema.exceptions.ValidationError,
+) -> tuple[jsonschema.exceptions.ValidationError, list[str]]:
+    """Descend through anyOf/oneOf/if contexts to the most relevant underlying error.
+
+    Like `best_match`, but on a tie it takes the first candidate instead of stopping at
+    the vague "not valid under any of the given schemas". Also returns, when the tie is
+    between alternative required fields ("content or tool_calls or tools"), their names.
+    """
+    alternatives: list[str] = []
+    while error.context:
+        context = error.context
+        if all(sub.validator == "required" and not sub.path for sub in context):
+            alternatives = [str(key) for sub in context for key in _missing(sub)]
+        error = min(context, key=jsonschema.exceptions.relevance)
+    return error, alternatives
+
+
+def _missing(error: jsonschema.exceptions.ValidationError) -> list[str]:
+    if not isinstance(error.instance, dict) or not isinstance(error.validator_value, list):
+        return []
+    # jsonschema reports one error per missing key, naming it in the message.
+    return [
+        key
+        for key in error.validator_value
+        if key not in error.instance and repr(key) in error.message
+    ][:1]
+
+
+def _violation(error: jsonschema.exceptions.ValidationError) -> Violation:
+    leaf, alternatives = _leaf(error)
+    parts = list(leaf.absolute_path)
+    rule = str(leaf.validator)
+    missing = _missing(leaf) if rule == "required" else []
+    if missing:
+        message = "required field missing"
+        others = [name for name in alternatives if name not in missing]
+        if others:
+            message += f" (or one of: {', '.join(others)})"
+        return Violation(_render_path([*parts, missing[0]]), rule, "(missing)", message)
+    return Violation(_render_path(parts), rule, _render_value(leaf.instance), _message(leaf))
 
 
 def check(name: str, document: object) -> list[Violation]:
-    """Every schema violation (most relevant first), then every broken invariant."""
-    errors = list(validator(name).iter_errors(document))
-    # best_match descends into oneOf/anyOf contexts to the error that explains most.
-    leaves = [jsonschema.exceptions.best_match([error]) for error in errors]
-    ordered = sorted(
-        (leaf for leaf in leaves if leaf is not None),
+    """Every schema violation, most relevant first, then every broken invariant.
+
+    Errors are ordered by jsonschema's `relevance` (so the first is `best_match`'s
+    choice), and each is reported at the underlying error inside any anyOf/oneOf/if.
+    """
+    errors = sorted(
+        validator(name).iter_errors(document),
         key=jsonschema.exceptions.relevance,
         reverse=True,
     )
-    best = jsonschema.exceptions.best_match(errors)
-    if best is not None:
-        best_leaf = best if not best.context else jsonschema.exceptions.best_match([best])
-        if best_leaf in ordered:
-            ordered.remove(best_leaf)
-            ordered.insert(0, best_leaf)
     violations: list[Violation] = []
-    for error in ordered:
-        for violation in _from_error(error):
-            if violation not in violations:
-                violations.append(violation)
+    for error in errors:
+        violation = _violation(error)
+        if violation not in violations:
+            violations.append(violation)
     return violations + invariants(name, document)
 
 
