@@ -306,8 +306,12 @@ def _response_hook(scrubber: Scrubber) -> Any:
     return before_record_response
 
 
-def vcr_config(scrubber: Scrubber, *, record_mode: str = "none") -> dict[str, Any]:
-    """Keyword arguments for vcrpy (pytest-recording's `vcr_config` fixture)."""
+def vcr_config(scrubber: Scrubber, *, record_mode: str | None = "none") -> dict[str, Any]:
+    """Keyword arguments for vcrpy (pytest-recording's `vcr_config` fixture).
+
+    `record_mode` None (pytest-recording's `--record-mode` when not given) means "none".
+    """
+    record_mode = record_mode or "none"
     if record_mode not in RECORD_MODES:
         raise UsageError(
             f"unknown record mode {record_mode!r}; use one of: {', '.join(RECORD_MODES)}"

@@ -456,6 +456,7 @@ def test_missing_recording_message_is_one_line_with_the_command() -> None:
 def test_vcr_config_defaults_to_replay_and_refuses_unknown_modes() -> None:
     config = vcr_config(Scrubber())
     assert config["record_mode"] == "none"
+    assert vcr_config(Scrubber(), record_mode=None)["record_mode"] == "none"
     assert config["decode_compressed_response"] is True
     assert recording.BODY_MATCHER in config["match_on"]
     assert ("authorization", REDACTED) in config["filter_headers"]
@@ -535,3 +536,66 @@ def test_shipped_cassettes_say_where_they_came_from(path: Path) -> None:
     assert entry is not None, f"{path} has no entry in {recording.PROVENANCE_FILE}"
     # cassettes/README.md says the shipped recordings are of the emulator: keep it true.
     assert entry["source"] == "emulator", f"{path} is labelled {entry['source']!r}"
+
+
+# --- wired into pytest-recording, as the plugin does ---------------------------------------
+
+pytest_plugins = ["pytester"]
+
+_CONFTEST = f"""
+import pytest
+from conformance import recording
+from conformance.scrub import Scrubber
+
+@pytest.fixture(scope="module")
+def vcr_config(record_mode):
+    return recording.vcr_config(Scrubber([{CANARY!r}]), record_mode=record_mode)
+
+def pytest_recording_configure(config, vcr):
+    recording.configure_vcr(vcr)
+"""
+
+_TEST = f"""
+import os
+import httpx
+import pytest
+
+def handler(request):
+    assert not os.environ.get("KIMI_TEST_REPLAY"), "replay reached the server"
+    return httpx.Response(200, headers={{"Msh-Uid": "uid-ACCT-1111"}},
+                          json={{"echo": request.headers["authorization"]}})
+
+@pytest.mark.vcr
+def test_call():
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        r = client.post("http://127.0.0.1:9/v1/chat/completions",
+                        json={{"model": "m", "messages": []}},
+                        headers={{"Authorization": "Bearer {CANARY}"}})
+    assert r.status_code == 200
+"""
+
+
+def test_wired_into_pytest_recording_rewrite_then_replay_then_corrupt(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeconftest(_CONFTEST)
+    pytester.makepyfile(test_wired=_TEST)
+    isolate = ("-p", "no:kimi_conformance", "-p", "no:cacheprovider")
+
+    # When the suite records with --record-mode=rewrite, the cassette holds no key.
+    pytester.runpytest(*isolate, "--record-mode=rewrite").assert_outcomes(passed=1)
+    cassette = pytester.path / "cassettes" / "test_wired" / "test_call.yaml"
+    assert traces_of_canary(cassette.read_text()) == []
+    assert "uid-ACCT-1111" not in cassette.read_text()
+
+    # Then replay with the network blocked serves it without the server.
+    monkeypatch.setenv("KIMI_TEST_REPLAY", "1")
+    pytester.runpytest(*isolate, "--block-network").assert_outcomes(passed=1)
+
+    # And a truncated cassette fails with the one-line message, not a silent re-record.
+    cassette.write_text(cassette.read_text()[:-5])
+    result = pytester.runpytest(*isolate, "--block-network")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*CassetteError: cassette *test_call.yaml is unusable (truncated*--record-mode=rewrite*"]
+    )
