@@ -27,7 +27,7 @@ class Balance:
 
     @property
     def available(self) -> float:
-        return round(self.cash + self.voucher if self.cash >= 0 else self.voucher, 5)
+        return self.cash + self.voucher if self.cash >= 0 else self.voucher
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -102,7 +102,8 @@ def test_empty_content_is_rejected_but_tool_call_turns_may_be_empty() -> None:
 @pytest.mark.parametrize(
     ("model", "extra", "message"),
     [
-        ("kimi-k2.6", {"temperature": 0.7}, "invalid temperature: only 1 is allowed for this model"),
+        ("kimi-k2.6", {"temperature": 0.7},
+         "invalid temperature: only 1 is allowed for this model"),
         ("kimi-k2.6", {"temperature": 1.0, "thinking": {"type": "disabled"}},
          "invalid temperature: only 0.6 is allowed for this model"),
         ("kimi-k2.5", {"temperature": 0.2, "thinking": {"type": "disabled"}},

@@ -156,7 +156,7 @@ def test_positive_balance_allows_inference() -> None:
     "messages",
     [
         [{"role": "user", "content": "Hello"}],
-        [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "你好，世界"},
+        [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "你好世界"},
          {"role": "assistant", "content": "Hi!"}, {"role": "user", "content": "Again"}],
         [{"role": "user", "content": [{"type": "text", "text": "what is this"},
                                       {"type": "image_url",

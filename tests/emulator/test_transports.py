@@ -31,7 +31,8 @@ def test_openai_sdk_models_chat_stream_tools() -> None:
                                                  stream_options={"include_usage": True}))
     text = "".join(c.choices[0].delta.content or "" for c in pieces if c.choices)
     assert text == reply.choices[0].message.content
-    assert pieces[-1].usage is not None and pieces[-1].usage.total_tokens == reply.usage.total_tokens
+    assert pieces[-1].usage is not None
+    assert pieces[-1].usage.total_tokens == reply.usage.total_tokens
     called = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=[WEATHER])
     call = called.choices[0].message.tool_calls[0]  # type: ignore[index]
     jsonschema.validate(json.loads(call.function.arguments),  # type: ignore[union-attr]
