@@ -150,7 +150,9 @@ def _role_first(t: _Transcript) -> list[Violation]:
     seen: set[object] = set()
     for chunk, pos, choice in t.choices():
         delta = choice.get("delta")
-        has_role = isinstance(delta, dict) and "role" in delta
+        if not isinstance(delta, dict):
+            delta = {}  # the schema rule reports the shape
+        has_role = "role" in delta
         index = choice.get("index")
         if index not in seen and not has_role:
             out.append(
