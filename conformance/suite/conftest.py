@@ -97,7 +97,8 @@ def _session_cassette(
             config["record_mode"] = "new_episodes"
         with recorder.use_cassette(str(path), **config) as cassette:
             yield
-        if recording and cassette.dirty:
+            wrote = cassette.dirty  # vcrpy clears it when it saves, on leaving the block
+        if recording and wrote:
             _write_provenance(kimi_run, str(path))
 
     return use

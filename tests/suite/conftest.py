@@ -1,0 +1,88 @@
+"""Run the shipped conformance suite against servers that break one rule each.
+
+`mutant(...)` serves the reference emulator on loopback with one change applied to its
+requests or answers; `run_suite(...)` runs `conformance.suite` against it through the
+live code path (`--live --base-url http://127.0.0.1:PORT/v1`, the key in the
+environment) and returns the outcome of every check from the JSON report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from conformance.emulator.core import Emulator
+from conformance.emulator.http import Request, Response
+from conformance.emulator.server import serve
+
+Mutation = Callable[[Request, Callable[[Request], Response]], Response]
+
+
+class MutantEmulator(Emulator):
+    """The reference emulator with one deliberate violation."""
+
+    def __init__(self, mutation: Mutation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._mutation = mutation
+
+    def handle(self, request: Request) -> Response:
+        return self._mutation(request, super().handle)
+
+
+def patch_json(path: str, change: Callable[[Request, Any], Any]) -> Mutation:
+    """A mutation that edits the JSON answer of requests to `path` (e.g. "/models")."""
+
+    def mutation(request: Request, handle: Callable[[Request], Response]) -> Response:
+        response = handle(request)
+        if request.path != path or response.stream is not None:
+            return response
+        document = json.loads(response.body)
+        changed = change(request, document)
+        response.body = json.dumps(document if changed is None else changed).encode()
+        return response
+
+    return mutation
+
+
+@contextlib.contextmanager
+def mutant(mutation: Mutation | None = None, **kwargs: Any) -> Iterator[Any]:
+    emulator = MutantEmulator(mutation or (lambda request, handle: handle(request)), **kwargs)
+    with serve(emulator) as running:
+        yield running
+
+
+@pytest.fixture
+def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Run the suite live against `running`; return (pytest result, {check id: outcome})."""
+
+    def run(running: Any, *args: str, key: str | None = None) -> tuple[Any, dict[str, Any]]:
+        monkeypatch.setenv("MOONSHOT_API_KEY", running.api_key if key is None else key)
+        for name in ("MOONSHOT_BASE_URL", "KIMI_MODEL_ID", "KIMI_TARGET"):
+            monkeypatch.delenv(name, raising=False)
+        report = pytester.path / "report.json"
+        result = pytester.runpytest_inprocess(
+            "--pyargs",
+            "conformance.suite",
+            "-p",
+            "no:cacheprovider",
+            "--live",
+            "--base-url",
+            running.base_url,
+            "--report-json",
+            str(report),
+            *args,
+        )
+        if not report.exists():
+            return result, {}
+        checks = json.loads(report.read_text())["checks"]
+        return result, {check["id"].split("::", 1)[1]: check for check in checks}
+
+    return run
+
+
+def failed(outcomes: dict[str, Any]) -> set[str]:
+    return {name for name, check in outcomes.items() if check["outcome"] != "passed"}

@@ -1,0 +1,180 @@
+"""Each core check fails against a server that breaks its rule, and passes against the
+reference emulator. The suite runs through the live code path against loopback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conformance.emulator.http import Response
+from tests.suite.conftest import failed, mutant, patch_json
+
+BASE_URL_CHECK = "test_base_url_is_official"  # fails on any non-official URL (loopback)
+
+
+def test_conforming_server_passes_everything_but_the_base_url(run_suite):
+    with mutant() as running:
+        result, outcomes = run_suite(running)
+    assert failed(outcomes) == {BASE_URL_CHECK}
+    assert len(outcomes) >= 20
+    assert "loopback address" in outcomes[BASE_URL_CHECK]["reason"]
+    assert result.ret == 1
+
+
+def _drop_first_model_id(request, document):
+    del document["data"][0]["id"]
+
+
+def _auth_ignored(request, handle):
+    headers = {**request.headers, "authorization": "Bearer " + DEFAULT_KEY_FOR_MUTANT}
+    return handle(Request_(request, headers=headers))
+
+
+def _as_403(request, handle):
+    response = handle(request)
+    if response.status == 401:
+        response.status = 403
+    return response
+
+
+def _error_without_envelope(request, handle):
+    response = handle(request)
+    if response.status == 400:
+        message = json.loads(response.body)["error"]["message"]
+        response.body = json.dumps({"message": message}).encode()
+    return response
+
+
+def _accept_empty_messages(request, handle):
+    if request.path == "/chat/completions":
+        body = json.loads(request.body)
+        if body.get("messages") == []:
+            body["messages"] = [{"role": "user", "content": "hi"}]
+            return handle(Request_(request, body=json.dumps(body).encode()))
+    return handle(request)
+
+
+def _other_model(request, document):
+    document["model"] = "kimi-k3"
+
+
+def _unknown_finish_reason(request, document):
+    document["choices"][0]["finish_reason"] = "eos"
+
+
+def _usage_off_by_one(request, document):
+    document["usage"]["total_tokens"] += 1
+
+
+def _ignore_max_tokens(request, document):
+    if json.loads(request.body).get("max_completion_tokens") == 1:
+        document["choices"][0]["finish_reason"] = "stop"
+        document["usage"]["completion_tokens"] += 5
+        document["usage"]["total_tokens"] += 5
+
+
+def _serve_any_model(request, handle):
+    if request.path == "/chat/completions":
+        body = json.loads(request.body)
+        if "/" in body.get("model", ""):
+            body["model"] = "kimi-k2.6"
+            return handle(Request_(request, body=json.dumps(body).encode()))
+    return handle(request)
+
+
+def _balance_arithmetic(request, document):
+    document["data"]["available_balance"] += 1.0
+
+
+from conformance.emulator.core import DEFAULT_KEY as DEFAULT_KEY_FOR_MUTANT  # noqa: E402
+
+
+def Request_(request, **changes):  # noqa: N802 - a constructor-like helper
+    from dataclasses import replace
+
+    return replace(request, **changes)
+
+
+CHAT = "test_chat_completion_conforms"
+MUTATIONS = {
+    # mutation id: (mutation, checks that must fail, a check that must still pass)
+    "models-entry-without-id": (
+        patch_json("/models", _drop_first_model_id),
+        {"test_models_list_conforms", "test_models_list_through_sdk", "test_valid_key_accepted"},
+        "test_balance_conforms",
+    ),
+    "auth-not-enforced": (
+        _auth_ignored,
+        {
+            "test_bad_credentials_rejected[no-header]",
+            "test_bad_credentials_rejected[basic-scheme]",
+            "test_bad_credentials_rejected[invalid-key]",
+        },
+        f"{CHAT}[raw]",
+    ),
+    "auth-answers-403": (
+        _as_403,
+        {"test_bad_credentials_rejected[no-header]", "test_bad_credentials_rejected[invalid-key]"},
+        "test_valid_key_accepted",
+    ),
+    "error-without-envelope": (
+        _error_without_envelope,
+        {"test_provoked_400_has_error_envelope[raw]", "test_provoked_400_has_error_envelope[sdk]"},
+        f"{CHAT}[sdk]",
+    ),
+    "empty-messages-accepted": (
+        _accept_empty_messages,
+        {"test_provoked_400_has_error_envelope[raw]", "test_provoked_400_has_error_envelope[sdk]"},
+        f"{CHAT}[raw]",
+    ),
+    "model-not-echoed": (
+        patch_json("/chat/completions", _other_model),
+        {f"{CHAT}[raw]", f"{CHAT}[sdk]"},
+        "test_balance_conforms",
+    ),
+    "unknown-finish-reason": (
+        patch_json("/chat/completions", _unknown_finish_reason),
+        {f"{CHAT}[raw]", f"{CHAT}[sdk]", "test_max_completion_tokens_honoured"},
+        "test_balance_conforms",
+    ),
+    "usage-arithmetic-broken": (
+        patch_json("/chat/completions", _usage_off_by_one),
+        {f"{CHAT}[raw]", f"{CHAT}[sdk]"},
+        "test_balance_conforms",
+    ),
+    "max-completion-tokens-ignored": (
+        patch_json("/chat/completions", _ignore_max_tokens),
+        {"test_max_completion_tokens_honoured"},
+        f"{CHAT}[raw]",
+    ),
+    "gateway-ids-served": (
+        _serve_any_model,
+        {
+            "test_gateway_id_rejected_by_api[openrouter]",
+            "test_gateway_id_rejected_by_api[aimlapi]",
+            "test_gateway_id_rejected_by_api[together]",
+        },
+        "test_gateway_id_refused_before_sending[openrouter]",
+    ),
+    "balance-arithmetic-broken": (
+        patch_json("/users/me/balance", _balance_arithmetic),
+        {"test_balance_conforms"},
+        f"{CHAT}[raw]",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_check_catches_violation(run_suite, name):
+    mutation, must_fail, must_pass = MUTATIONS[name]
+    with mutant(mutation) as running:
+        _, outcomes = run_suite(running)
+    assert must_fail <= failed(outcomes), f"{name}: not caught by {must_fail - failed(outcomes)}"
+    assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should still pass"
+    for check in must_fail:
+        assert outcomes[check]["category"] in ("conformance", None), outcomes[check]
+
+
+def test_response_helper_types_are_the_emulators():
+    assert Response is not None  # the mutations above edit the emulator's own Response
