@@ -150,16 +150,22 @@ class Rule:
                     and not isinstance(value, bool)
                     and math.isclose(value, self.fixed, abs_tol=1e-9)
                 )
-            return None if ok else (
-                f"invalid {self.name}: only {_fmt(self.fixed)} is allowed for this model"
+            return (
+                None
+                if ok
+                else (f"invalid {self.name}: only {_fmt(self.fixed)} is allowed for this model")
             )
         if isinstance(self.default, bool):
-            return None if isinstance(value, bool) else (
-                f"Invalid request: {self.name} must be a boolean"
+            return (
+                None
+                if isinstance(value, bool)
+                else (f"Invalid request: {self.name} must be a boolean")
             )
         integral = isinstance(self.default, int)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (
-            integral and not float(value).is_integer()
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (integral and not float(value).is_integer())
         ):
             kind = "an integer" if integral else "a number"
             return f"Invalid request: {self.name} must be {kind}"

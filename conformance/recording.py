@@ -474,9 +474,7 @@ def _form_pattern(form: str) -> re.Pattern[str]:
     return re.compile(r"\s+".join(re.escape(part) for part in form.split(" ")))
 
 
-def assert_no_secrets(
-    directory: os.PathLike[str] | str, secrets: Iterable[str] = ()
-) -> list[str]:
+def assert_no_secrets(directory: os.PathLike[str] | str, secrets: Iterable[str] = ()) -> list[str]:
     """Findings ("path:line: what") of key-shaped strings and of the given secret values
     (raw, URL-encoded, JSON-escaped) in the files under `directory`; empty when clean.
     The findings never quote what they found."""

@@ -287,6 +287,4 @@ def _redact_piece(piece: str, start: int, spans: list[tuple[int, int]]) -> str:
 def scrubber_from_env(environ: Mapping[str, str] | None = None) -> Scrubber:
     """A Scrubber for the keys in the environment: MOONSHOT_API_KEY, and OPENAI_API_KEY."""
     env = os.environ if environ is None else environ
-    return Scrubber(
-        v for v in (env.get("MOONSHOT_API_KEY"), env.get("OPENAI_API_KEY")) if v
-    )
+    return Scrubber(v for v in (env.get("MOONSHOT_API_KEY"), env.get("OPENAI_API_KEY")) if v)

@@ -13,8 +13,14 @@ class Accounting:
         self._lock = threading.Lock()
         self._endpoints: dict[str, dict[str, int]] = {}
 
-    def record(self, endpoint: str, *, prompt_tokens: int = 0, completion_tokens: int = 0,
-               requests: int = 1) -> None:
+    def record(
+        self,
+        endpoint: str,
+        *,
+        prompt_tokens: int = 0,
+        completion_tokens: int = 0,
+        requests: int = 1,
+    ) -> None:
         with self._lock:
             row = self._endpoints.setdefault(
                 endpoint, {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0}

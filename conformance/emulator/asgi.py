@@ -27,17 +27,19 @@ _PREFIX = "/v1"
 
 
 def _too_large() -> Response:
-    return error_response(ApiError(
-        400,
-        "invalid_request_error",
-        "File size is too large, max file size is 100MB, please confirm and re-upload the file",
-    ))
+    return error_response(
+        ApiError(
+            400,
+            "invalid_request_error",
+            "File size is too large, max file size is 100MB, please confirm and re-upload the file",
+        )
+    )
 
 
 def _not_under_v1() -> Response:
-    return error_response(ApiError(
-        404, "resource_not_found_error", "url.not_found: the API lives under /v1"
-    ))
+    return error_response(
+        ApiError(404, "resource_not_found_error", "url.not_found: the API lives under /v1")
+    )
 
 
 class EmulatorApp:
@@ -70,8 +72,9 @@ class EmulatorApp:
 
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        request = Request(scope["method"].upper(), path[len(_PREFIX) :] or "/", query, headers,
-                          body)
+        request = Request(
+            scope["method"].upper(), path[len(_PREFIX) :] or "/", query, headers, body
+        )
         await self._send(send, self.emulator.handle(request))
 
     async def _read(self, receive: Receive) -> bytes | None:

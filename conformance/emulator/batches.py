@@ -82,6 +82,7 @@ MAX_METADATA_VALUE = 512
 _INVALID = "invalid_request_error"
 _WINDOW = re.compile(r"^([1-9][0-9]{0,3})([hd])$")
 
+
 def _bad(details: str) -> ApiError:
     return ApiError(400, _INVALID, f"Invalid request: {details}")
 

@@ -67,7 +67,9 @@ def _check_content(message: dict[str, Any], index: int) -> None:
     if isinstance(content, list):
         for part in content:
             if not isinstance(part, dict) or part.get("type") not in {
-                "text", "image_url", "video_url"
+                "text",
+                "image_url",
+                "video_url",
             }:
                 raise invalid(
                     f"Invalid request: message at index {index} has a content part that is "
@@ -172,15 +174,13 @@ def _check_tool_choice(choice: Any, tools: list[dict[str, Any]], rules: Paramete
     function = choice.get("function") if isinstance(choice, dict) else None
     if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         raise invalid(
-            "Invalid request: tool_choice must be one of auto, none, required or a function "
-            "object"
+            "Invalid request: tool_choice must be one of auto, none, required or a function object"
         )
     if "function" not in rules.tool_choice_forms:
         raise invalid("tool_choice 'specified' is incompatible with thinking enabled")
     if function["name"] not in {t["function"]["name"] for t in tools}:
         raise invalid(
-            f"Invalid request: tool_choice names function {function['name']}, which is not "
-            "in tools"
+            f"Invalid request: tool_choice names function {function['name']}, which is not in tools"
         )
     return choice
 
@@ -189,9 +189,11 @@ def _thinking_mode(body: dict[str, Any], model: str) -> bool | None:
     """The requested thinking switch (None: the model's default); 400 on a bad value."""
     family_rules = rules_for(model)
     thinking = body.get("thinking")
-    if thinking is None or family_rules.thinking_kind in {"none"} or family_rules.family in {
-        "kimi-k3", "kimi-k2-thinking"
-    }:
+    if (
+        thinking is None
+        or family_rules.thinking_kind in {"none"}
+        or family_rules.family in {"kimi-k3", "kimi-k2-thinking"}
+    ):
         return None  # ignored, like the live API does for k3 (kimi-api.md §3.1)
     if not isinstance(thinking, dict) or thinking.get("type") not in {"enabled", "disabled"}:
         raise invalid("Invalid request: thinking.type must be one of enabled, disabled")
@@ -199,7 +201,7 @@ def _thinking_mode(body: dict[str, Any], model: str) -> bool | None:
         raise invalid(f"Invalid request: thinking cannot be disabled for {model}")
     keep = thinking.get("keep")
     if keep not in {None, "all"}:
-        raise invalid("Invalid request: thinking.keep must be \"all\" or null")
+        raise invalid('Invalid request: thinking.keep must be "all" or null')
     return thinking["type"] == "enabled"
 
 
@@ -229,15 +231,19 @@ def _check_response_format(value: Any) -> dict[str, Any]:
     if value is None:
         return {"type": "text"}
     if not isinstance(value, dict) or value.get("type") not in {
-        "text", "json_object", "json_schema"
+        "text",
+        "json_object",
+        "json_schema",
     }:
         raise invalid(
             "Invalid request: response_format.type must be one of text, json_object, json_schema"
         )
     if value["type"] == "json_schema":
         spec = value.get("json_schema")
-        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not isinstance(
-            spec.get("schema"), dict
+        if (
+            not isinstance(spec, dict)
+            or not isinstance(spec.get("name"), str)
+            or not isinstance(spec.get("schema"), dict)
         ):
             raise invalid("Invalid request: response_format.json_schema needs name and schema")
     return value
@@ -320,8 +326,10 @@ def _pick_tool(
 def _tool_call(tool: dict[str, Any], index: int, key: bytes) -> dict[str, Any]:
     name = tool["function"]["name"]
     if tool["type"] == "builtin_function":
-        arguments = {"search_result": {"search_id": key.hex()[:16]}, "usage": {
-            "total_tokens": 1000 + key[1]}}
+        arguments = {
+            "search_result": {"search_id": key.hex()[:16]},
+            "usage": {"total_tokens": 1000 + key[1]},
+        }
         call_id = f"t-{name.lstrip('$')}-{index + 1:03d}"
     else:
         arguments = instance_for(tool["function"].get("parameters") or {"type": "object"})
@@ -373,15 +381,17 @@ def _choice(
         text = _apply_stop(_reply(key, messages), stops)
     text, spent, cut = _truncate(text, remaining)
     message["content"] = text
-    finish_reason = "length" if cut or (tool is not None and "tool_calls" not in message) else (
-        "stop"
+    finish_reason = (
+        "length" if cut or (tool is not None and "tool_calls" not in message) else ("stop")
     )
     choice: dict[str, Any] = {"index": index, "message": message, "finish_reason": finish_reason}
     if body.get("logprobs") is True:
-        choice["logprobs"] = {"content": [
-            {"token": t, "logprob": 0.0, "bytes": list(t.encode()), "top_logprobs": []}
-            for t in tokens.split(text)
-        ]}
+        choice["logprobs"] = {
+            "content": [
+                {"token": t, "logprob": 0.0, "bytes": list(t.encode()), "top_logprobs": []}
+                for t in tokens.split(text)
+            ]
+        }
     return choice, used + spent, reasoning_tokens
 
 
@@ -479,8 +489,10 @@ def _known_family(model: str) -> bool:
 
 
 def _event(payload: Any) -> bytes:
-    return b"data: " + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode() + (
-        b"\n\n"
+    return (
+        b"data: "
+        + json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        + (b"\n\n")
     )
 
 
@@ -498,15 +510,26 @@ def _choice_deltas(choice: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for piece in _pieces(message.get("content") or ""):
         yield {"content": piece}
     for i, call in enumerate(message.get("tool_calls") or []):
-        yield {"tool_calls": [{
-            "index": i, "id": call["id"], "type": call["type"],
-            "function": {"name": call["function"]["name"], "arguments": ""},
-        }]}
+        yield {
+            "tool_calls": [
+                {
+                    "index": i,
+                    "id": call["id"],
+                    "type": call["type"],
+                    "function": {"name": call["function"]["name"], "arguments": ""},
+                }
+            ]
+        }
         arguments = call["function"]["arguments"]
         for start in range(0, len(arguments), 16):
-            yield {"tool_calls": [{
-                "index": i, "function": {"arguments": arguments[start : start + 16]},
-            }]}
+            yield {
+                "tool_calls": [
+                    {
+                        "index": i,
+                        "function": {"arguments": arguments[start : start + 16]},
+                    }
+                ]
+            }
 
 
 def sse_events(completion: Completion) -> Iterator[bytes]:
@@ -519,12 +542,18 @@ def sse_events(completion: Completion) -> Iterator[bytes]:
     last = len(doc["choices"]) - 1
     for choice in doc["choices"]:
         for delta in _choice_deltas(choice):
-            yield _event({**head, "choices": [
-                {"index": choice["index"], "delta": delta, "finish_reason": None}
-            ]})
-        finish: dict[str, Any] = {**head, "choices": [
-            {"index": choice["index"], "delta": {}, "finish_reason": choice["finish_reason"]}
-        ]}
+            yield _event(
+                {
+                    **head,
+                    "choices": [{"index": choice["index"], "delta": delta, "finish_reason": None}],
+                }
+            )
+        finish: dict[str, Any] = {
+            **head,
+            "choices": [
+                {"index": choice["index"], "delta": {}, "finish_reason": choice["finish_reason"]}
+            ],
+        }
         if choice["index"] == last:
             finish["usage"] = doc["usage"]
         yield _event(finish)

@@ -187,8 +187,9 @@ class Emulator:
     def _no_route(self, request: Request) -> ApiError:
         if any(r.pattern.fullmatch(request.path) for r in _ROUTES):
             return ApiError(
-                405, "invalid_request_error", f"Method {request.method} not allowed on "
-                f"{request.path}"
+                405,
+                "invalid_request_error",
+                f"Method {request.method} not allowed on {request.path}",
             )
         return ApiError(
             404, "resource_not_found_error", f"url.not_found: no route for {request.path}"
@@ -345,8 +346,12 @@ _ROUTES: tuple[_Route, ...] = tuple(
         ("POST", r"/chat/completions", "/chat/completions", Emulator._chat),
         ("GET", r"/models", "/models", Emulator._models),
         ("GET", r"/users/me/balance", "/users/me/balance", Emulator._balance),
-        ("POST", r"/tokenizers/estimate-token-count", "/tokenizers/estimate-token-count",
-         Emulator._estimate),
+        (
+            "POST",
+            r"/tokenizers/estimate-token-count",
+            "/tokenizers/estimate-token-count",
+            Emulator._estimate,
+        ),
         ("POST", r"/files", "/files", Emulator._upload),
         ("GET", r"/files", "/files", Emulator._files_list),
         ("GET", rf"/files/{_ID}", "/files/{file_id}", Emulator._file_get),
@@ -355,7 +360,6 @@ _ROUTES: tuple[_Route, ...] = tuple(
         ("POST", r"/batches", "/batches", Emulator._batch_create),
         ("GET", r"/batches", "/batches", Emulator._batch_list),
         ("GET", rf"/batches/{_ID}", "/batches/{batch_id}", Emulator._batch_get),
-        ("POST", rf"/batches/{_ID}/cancel", "/batches/{batch_id}/cancel",
-         Emulator._batch_cancel),
+        ("POST", rf"/batches/{_ID}/cancel", "/batches/{batch_id}/cancel", Emulator._batch_cancel),
     )
 )

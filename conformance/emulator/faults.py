@@ -53,8 +53,13 @@ _STATUS_FAULTS: dict[str, tuple[int, str, str, dict[str, str]]] = {
     "unavailable": (503, "server_error", "Service unavailable (emulated)", {}),
     "gateway-timeout": (504, "server_error", "Gateway timeout (emulated)", {}),
 }
-_DAMAGE = ("slow-first-byte", "drop-mid-response", "drop-mid-stream", "truncate-stream",
-           "malformed-json")
+_DAMAGE = (
+    "slow-first-byte",
+    "drop-mid-response",
+    "drop-mid-stream",
+    "truncate-stream",
+    "malformed-json",
+)
 FAULT_NAMES: tuple[str, ...] = (*_STATUS_FAULTS, *_DAMAGE, "html-error", "echo-credentials")
 
 _HTML = (

@@ -20,8 +20,11 @@ def _resolve(ref: str, root: dict[str, Any]) -> Any:
         return root
     node: Any = root
     for part in ref.removeprefix("#/").split("/"):
-        node = node.get(part.replace("~1", "/").replace("~0", "~"), {}) if isinstance(
-            node, dict) else {}
+        node = (
+            node.get(part.replace("~1", "/").replace("~0", "~"), {})
+            if isinstance(node, dict)
+            else {}
+        )
     return node
 
 

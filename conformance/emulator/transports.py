@@ -154,7 +154,5 @@ def async_openai_client(emulator: Emulator, **kwargs: Any) -> openai.AsyncOpenAI
     """An `openai.AsyncOpenAI` whose requests go to `emulator` in-process (no socket)."""
     import openai
 
-    kwargs.setdefault(
-        "http_client", httpx2.AsyncClient(transport=async_httpx2_transport(emulator))
-    )
+    kwargs.setdefault("http_client", httpx2.AsyncClient(transport=async_httpx2_transport(emulator)))
     return openai.AsyncOpenAI(**_sdk_kwargs(emulator, kwargs))
