@@ -15,6 +15,9 @@ lists and CI logs.
 | pacing         | `--rpm`            | `KIMI_RPM`           | none                         |
 | JSON report    | `--report-json`    | —                    | none                         |
 | Markdown report| `--report-markdown`| —                    | none                         |
+| fuzz examples  | `--fuzz-examples`  | `KIMI_FUZZ_EXAMPLES` | per target (see strategies)  |
+| `$web_search`  | `--web-search`     | —                    | off (billed per call)        |
+| drift report   | `--drift`          | —                    | off                          |
 """
 
 from __future__ import annotations
@@ -70,6 +73,9 @@ class Settings:
     report_json: Path | None = None
     report_markdown: Path | None = None
     api_key: Secret | None = None
+    fuzz_examples: int | None = None  # None: the target's default profile
+    web_search: bool = False
+    drift: bool = False
     # Where each setting came from ("option", "env" or "default"), for the report.
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -108,6 +114,7 @@ _ENV: dict[str, tuple[str, Any]] = {
     "budget_tokens": ("KIMI_BUDGET_TOKENS", _positive_int),
     "max_requests": ("KIMI_MAX_REQUESTS", _positive_int),
     "rpm": ("KIMI_RPM", _positive_float),
+    "fuzz_examples": ("KIMI_FUZZ_EXAMPLES", _positive_int),
 }
 
 
@@ -132,6 +139,8 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
     for name in ("report_json", "report_markdown"):
         if options.get(name):
             values[name] = Path(options[name])
+    for name in ("web_search", "drift"):
+        values[name] = bool(options.get(name))
     key = environ.get(KEY_ENV)
     if key:
         values["api_key"] = Secret(key)

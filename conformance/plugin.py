@@ -49,11 +49,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--report-markdown", metavar="FILE", help="write the conformance matrix as Markdown"
     )
+    group.addoption(
+        "--fuzz-examples",
+        help="Hypothesis examples per fuzz property (env KIMI_FUZZ_EXAMPLES; "
+        "default 200 offline, 10 live)",
+    )
+    group.addoption(
+        "--web-search",
+        action="store_true",
+        default=False,
+        help="also check the builtin $web_search tool (billed per call; off by default)",
+    )
+    group.addoption(
+        "--drift",
+        action="store_true",
+        default=False,
+        help="after the run, compare every answer with the recorded baseline in cassettes/",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "kimi_endpoint(name): the API endpoint a conformance check exercises"
+    )
+    config.addinivalue_line(
+        "markers", "web_search: a check that calls the billed $web_search tool (--web-search)"
     )
 
 
@@ -72,6 +92,9 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "rpm": config.getoption("rpm"),
         "report_json": config.getoption("report_json"),
         "report_markdown": config.getoption("report_markdown"),
+        "fuzz_examples": config.getoption("fuzz_examples"),
+        "web_search": config.getoption("web_search"),
+        "drift": config.getoption("drift"),
     }
 
 
@@ -102,7 +125,12 @@ def pytest_collection_modifyitems(
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     recording = config.getoption("record_mode", None) not in (None, "none")
+    skip_web_search = pytest.mark.skip(
+        reason="$web_search is billed per call; opt in with --web-search"
+    )
     for item in suite_items:
+        if not settings.web_search and item.get_closest_marker("web_search"):
+            item.add_marker(skip_web_search)
         if settings.target == "replay" or recording:
             item.add_marker(pytest.mark.vcr)
         if settings.target == "replay":

@@ -44,6 +44,7 @@ class Report:
     tokens: int = 0
     emulator_accounting: dict[str, Any] | None = None
     interrupted: bool = False
+    leftovers: list[str] = field(default_factory=list)  # what cleanup could not remove
 
     def record(self, result: CheckResult) -> None:
         previous = self.checks.get(result.id)
@@ -72,6 +73,7 @@ class Report:
             "tokens": self.tokens,
             "totals": self.totals(),
             "interrupted": self.interrupted,
+            "leftovers": self.leftovers,
             "provenance": self.provenance,
             "notes": self.notes,
             "emulator_accounting": self.emulator_accounting,
@@ -101,6 +103,7 @@ class Report:
             sources = sorted({str(p.get("source", "?")) for p in self.provenance.values()})
             lines.append(f"recordings: {len(self.provenance)} cassettes from {', '.join(sources)}")
         lines += [f"note: {note}" for note in self.notes]
+        lines += [f"NOT CLEANED UP: {item}" for item in self.leftovers]
         return lines
 
     def to_terminal(self) -> list[str]:

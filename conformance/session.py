@@ -7,6 +7,7 @@ and closed at the end. Knows nothing of pytest.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,7 @@ class Run:
     report: Report
     emulator: Any = None  # the RunningEmulator, for the emulator target
     preflight: Any = None  # (models document, model, why) from a live run's preflight
+    _cleanups: list[Callable[[], list[str]]] = field(default_factory=list, repr=False)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     @classmethod
@@ -70,7 +72,18 @@ class Run:
         stack.callback(target.close)
         return cls(settings=settings, target=target, report=report, emulator=emulator, _stack=stack)
 
+    def on_close(self, cleanup: Callable[[], list[str]]) -> None:
+        """Run `cleanup` when the run ends, even after a failure or Ctrl-C; it returns
+        what it could not clean up (e.g. ids of files left on the account)."""
+        self._cleanups.append(cleanup)
+
     def close(self) -> None:
+        for cleanup in reversed(self._cleanups):
+            try:
+                self.report.leftovers.extend(cleanup())
+            except Exception as exc:
+                self.report.leftovers.append(f"cleanup failed ({type(exc).__name__})")
+        self._cleanups.clear()
         budget = self.target.meter.budget
         self.report.requests, self.report.tokens = budget.requests, budget.tokens
         if self.emulator is not None:
