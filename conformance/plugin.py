@@ -75,6 +75,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "web_search: a check that calls the billed $web_search tool (--web-search)"
     )
+    config.addinivalue_line(
+        "markers",
+        "kimi_unrecorded: a check whose requests are never recorded or replayed "
+        "(fuzzing: random payloads cannot match recordings)",
+    )
 
 
 def _is_suite_item(item: pytest.Item) -> bool:
@@ -131,7 +136,9 @@ def pytest_collection_modifyitems(
     for item in suite_items:
         if not settings.web_search and item.get_closest_marker("web_search"):
             item.add_marker(skip_web_search)
-        if settings.target == "replay" or recording:
+        if (settings.target == "replay" or recording) and not item.get_closest_marker(
+            "kimi_unrecorded"
+        ):
             item.add_marker(pytest.mark.vcr)
         if settings.target == "replay":
             item.add_marker(pytest.mark.block_network)
