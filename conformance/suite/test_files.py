@@ -1,0 +1,159 @@
+"""Files API: upload (multipart `file` + `purpose`), list, get, content, delete, rejections.
+
+Both client paths: raw HTTP (httpx multipart, like the docs' curl) and the `openai` SDK
+(`client.files.*`). Everything uploaded is written in the cleanup ledger first and deleted
+in teardown, even when a check fails (and again when the run ends, after Ctrl-C).
+
+Sources: kimi-api.md §5 (OpenAPI 2026 `/v1/files*`, the errors table).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from conformance.checks import describe, expect_error, expect_json
+
+pytestmark = pytest.mark.kimi_endpoint("Files API")
+
+TEXT = "kimi-conformance probe: the quick brown fox jumps over the lazy dog.\n"
+TEXT_NAME = "kimi-conformance-probe.txt"
+# kimi-api.md §5 ⚠: `ok` (2024) and `ready` (2026) mean success, `error` failed extraction.
+DOCUMENTED_STATUSES = ("ok", "ready", "error")
+EARLIEST = 1_672_531_200  # 2023-01-01: no file of this API can be older
+
+
+@pytest.fixture(scope="module")
+def ledger(kimi_run: Any) -> Any:
+    from conformance import cleanup
+
+    return cleanup.start(kimi_run)
+
+
+@pytest.fixture
+def created(ledger: Any) -> Any:
+    """The ledger; what the test created is removed when it ends, pass or fail."""
+    yield ledger
+    ledger.cleanup()  # what remains is retried, and reported, when the run ends
+
+
+def sdk_response(call: Any, *args: Any, **kwargs: Any) -> Any:
+    """The HTTP response of an SDK `with_raw_response` call, also when the SDK raises."""
+    import openai
+
+    try:
+        return call(*args, **kwargs).http_response
+    except openai.APIStatusError as error:
+        return error.response
+
+
+def raw_upload(kimi_run: Any, name: str, data: bytes, purpose: str, media: str) -> Any:
+    return kimi_run.target.http().post(
+        "files", files={"file": (name, data, media)}, data={"purpose": purpose}
+    )
+
+
+def check_file_object(response: Any, *, name: str, data: bytes, purpose: str) -> dict[str, Any]:
+    """The upload answer: the `file` schema, and what was sent echoed back."""
+    document = expect_json(response, "file")
+    assert document["bytes"] == len(data), (
+        f"bytes is {document['bytes']}, but {len(data)} bytes were sent: {describe(response)}"
+    )
+    assert document["filename"] == name, (
+        f"filename is {document['filename']!r}, but {name!r} was sent: {describe(response)}"
+    )
+    assert document["purpose"] == purpose, (
+        f"purpose is {document['purpose']!r}, but {purpose!r} was sent: {describe(response)}"
+    )
+    latest = int(time.time()) + 86_400
+    assert EARLIEST <= document["created_at"] <= latest, (
+        f"created_at {document['created_at']} is not a plausible Unix time in seconds "
+        f"(2023-01-01 .. tomorrow): {describe(response)}"
+    )
+    assert document["status"] in DOCUMENTED_STATUSES, (
+        f"status {document['status']!r} is not documented (one of {DOCUMENTED_STATUSES}): "
+        f"{describe(response)}"
+    )
+    return document
+
+
+def extracted_text(response: Any) -> str:
+    """The text of `/content`: text/plain (2026 spec), or the 2024 JSON `{"content": ...}`."""
+    text = str(response.text)
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(document, dict) and isinstance(document.get("content"), str):
+        return str(document["content"])
+    return text
+
+
+STABLE_FIELDS = ("id", "object", "bytes", "created_at", "filename", "purpose")
+
+
+def test_file_lifecycle(kimi_run, sdk, created):
+    """Upload (raw) -> list, get, content (SDK) -> delete (SDK) -> get 404, list (raw)."""
+    data = TEXT.encode()
+    response = raw_upload(kimi_run, TEXT_NAME, data, "file-extract", "text/plain")
+    created.record_file(response, TEXT_NAME)
+    uploaded = check_file_object(response, name=TEXT_NAME, data=data, purpose="file-extract")
+    file_id = uploaded["id"]
+
+    listed = expect_json(sdk_response(sdk.files.with_raw_response.list), "file.list")
+    assert file_id in [f["id"] for f in listed["data"]], (
+        f"GET /files does not list the file just uploaded ({file_id})"
+    )
+
+    got = expect_json(sdk_response(sdk.files.with_raw_response.retrieve, file_id), "file")
+    changed = {k: (uploaded[k], got.get(k)) for k in STABLE_FIELDS if got.get(k) != uploaded[k]}
+    assert not changed, f"GET /files/{file_id} differs from the upload answer: {changed}"
+
+    content = sdk_response(sdk.files.with_raw_response.content, file_id)
+    assert content.status_code == 200, f"expected 200, got {describe(content)}"
+    text = extracted_text(content)
+    assert TEXT.strip() in text, (
+        f"/files/{file_id}/content does not return the uploaded text: {describe(content)}"
+    )
+
+    deleted = expect_json(sdk_response(sdk.files.with_raw_response.delete, file_id), "file.deleted")
+    assert deleted["id"] == file_id and deleted["deleted"] is True, (
+        f"DELETE /files/{file_id} answered {deleted}; expected its id and deleted: true"
+    )
+    created.forget_file(file_id)
+
+    raw = kimi_run.target.http()
+    expect_json(raw.get(f"files/{file_id}"), "error", status=404)
+    after = expect_json(raw.get("files"), "file.list")
+    assert file_id not in [f["id"] for f in after["data"]], (
+        f"GET /files still lists the deleted file {file_id}"
+    )
+
+
+@pytest.mark.parametrize("case", ["unknown-purpose", "empty-file"])
+def test_file_upload_rejected(case, kimi_run, sdk, created):
+    """The documented 400s (errors table): an unknown purpose, an empty file."""
+    if case == "unknown-purpose":
+        response = raw_upload(
+            kimi_run, TEXT_NAME, TEXT.encode(), "kimi-conformance-no-such-purpose", "text/plain"
+        )
+        created.record_file(response, f"{TEXT_NAME} ({case})")
+        document = expect_error(response, status=400, types=["invalid_request_error"])
+        # ⚠ the documented text says "only 'file-extract' accepted" although 2026 added purposes:
+        # require only that the message is about the purpose.
+        assert "purpose" in document["error"]["message"].lower(), (
+            f"the 400 does not say the purpose is the problem: {describe(response)}"
+        )
+    else:
+        response = sdk_response(
+            sdk.files.with_raw_response.create,
+            file=("kimi-conformance-empty.txt", b"", "text/plain"),
+            purpose="file-extract",
+        )
+        created.record_file(response, f"empty file ({case})")
+        expect_error(
+            response, status=400, types=["invalid_request_error"], message="File size is zero"
+        )
