@@ -1,0 +1,99 @@
+"""Partial mode and JSON modes of `POST /chat/completions` (kimi-api.md §3.6).
+
+- Partial mode: the last message `{"role": "assistant", "content": <prefix>, "partial":
+  true}` is continued, and "the API response does not include the leading_text"; "do
+  not mix Partial Mode with response_format=json_object" (400; text not documented
+  verbatim, so the type is checked).
+- JSON mode: `{"type": "json_object"}` gives content that parses as a JSON object;
+  `{"type": "json_schema", ...}` gives content valid against the schema.
+"""
+
+import json
+
+import pytest
+
+from conformance import payloads
+from conformance.checks import expect_error, expect_json
+
+pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
+
+PREFIX = "Red, green,"
+JSON_MAX_TOKENS = 48  # room for a small JSON object; a cut one would not parse
+GREETING_SCHEMA = {
+    "type": "object",
+    "properties": {"word": {"type": "string"}},
+    "required": ["word"],
+    "additionalProperties": False,
+}
+
+
+def _partial(model, **extra):
+    body = payloads.chat(model, "Name three colours, separated by commas.", **extra)
+    body["messages"].append({"role": "assistant", "content": PREFIX, "partial": True})
+    return body
+
+
+def _content(document):
+    choice = document["choices"][0]
+    content = choice["message"].get("content")
+    assert isinstance(content, str), f"expected text content, got {content!r}"
+    return content, choice["finish_reason"]
+
+
+def test_partial_mode_continues(raw, kimi_model):
+    document = expect_json(
+        raw.post("chat/completions", json=_partial(kimi_model)), "chat.completion"
+    )
+    content, _ = _content(document)
+    assert not content.startswith(PREFIX), (
+        f"partial mode must continue after the prefix, not repeat it: {content[:80]!r}"
+    )
+
+
+def test_partial_mode_with_json_object_rejected(raw, kimi_model):
+    body = _partial(kimi_model, response_format={"type": "json_object"})
+    expect_error(
+        raw.post("chat/completions", json=body), status=400, types=["invalid_request_error"]
+    )
+
+
+def _json_content(document, kind):
+    content, finish = _content(document)
+    try:
+        value = json.loads(content)
+    except ValueError:
+        raise AssertionError(
+            f"response_format {kind} gave content that is not JSON "
+            f"(finish_reason {finish!r}): {content[:120]!r}"
+        ) from None
+    return value
+
+
+def test_json_object_mode(raw, kimi_model):
+    body = payloads.chat(
+        kimi_model,
+        'Reply with a JSON object of the form {"answer": "hello"} and nothing else.',
+        max_tokens=JSON_MAX_TOKENS,
+        response_format={"type": "json_object"},
+    )
+    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+    value = _json_content(document, "json_object")
+    assert isinstance(value, dict), f"json_object mode gave a {type(value).__name__}: {value!r}"
+
+
+def test_json_schema_mode(raw, kimi_model):
+    from jsonschema import Draft202012Validator
+
+    body = payloads.chat(
+        kimi_model,
+        'Reply with a JSON object {"word": "hello"}.',
+        max_tokens=JSON_MAX_TOKENS,
+        response_format={
+            "type": "json_schema",
+            "json_schema": {"name": "greeting", "schema": GREETING_SCHEMA, "strict": True},
+        },
+    )
+    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+    value = _json_content(document, "json_schema")
+    errors = [e.message for e in Draft202012Validator(GREETING_SCHEMA).iter_errors(value)]
+    assert not errors, f"json_schema mode content {value!r} breaks the schema: {errors}"

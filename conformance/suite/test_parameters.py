@@ -1,0 +1,173 @@
+"""Per-model sampling-parameter rules on `POST /chat/completions` (kimi-api.md §3.2).
+
+The rules come from `conformance.catalog.rules_for(model, thinking)`, the one table of
+them, each with its source; nothing here names a model. For the model under test:
+
+- fixed parameters (kimi-k2.6 and newer): the default is accepted, any other value gets
+  400 `invalid_request_error` with the documented `invalid <name>: only <v> is allowed
+  for this model`, in each thinking mode the model can be put in. Where the catalog gives
+  a parameter the same rule in both modes it is checked once (thinking off) to keep the
+  run within its request cap; temperature differs (1 thinking, 0.6 not) and is checked
+  in both;
+- modifiable parameters (moonshot-v1, kimi-k2*): the documented ranges (temperature
+  [0, 1], top_p [0, 1], n up to 5 and only 1 near temperature 0, penalties [-2, 2], at
+  most 5 stop strings). Their 400 texts are not documented verbatim: type only.
+"""
+
+import pytest
+
+from conformance import payloads
+from conformance.checks import expect_error, expect_json
+
+pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
+
+PARAMETERS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "logprobs")
+MODES = {"thinking-on": True, "thinking-off": False}
+# The documented schema ranges, for choosing "another value" that is only wrong because
+# the parameter is fixed (kimi-api.md §3.2; logprobs is a boolean).
+SCHEMA_RANGE = {
+    "temperature": (0.0, 1.0),
+    "top_p": (0.0, 1.0),
+    "n": (1, 5),
+    "presence_penalty": (-2.0, 2.0),
+    "frequency_penalty": (-2.0, 2.0),
+}
+
+
+def _rules(model, thinking):
+    """The model's rules in this mode, or a skip when the model cannot be in it."""
+    from conformance.catalog import rules_for
+
+    try:
+        rules = rules_for(model, thinking)
+    except KeyError:
+        pytest.skip(f"{model} is not in the catalog of documented parameter rules")
+    if rules.thinking != thinking:
+        why = "always thinks: no non-thinking mode" if rules.thinking else "has no thinking mode"
+        pytest.skip(f"{model} {why}")
+    return rules
+
+
+def _body(model, rules, max_tokens=payloads.DEFAULT_MAX_TOKENS, **params):
+    body = payloads.chat(model, max_tokens=max_tokens, **params)
+    if rules.thinking_kind == "toggle":
+        body["thinking"] = {"type": "enabled" if rules.thinking else "disabled"}
+    return body
+
+
+def other_value(rule):
+    """A value other than the fixed one, inside the documented schema range."""
+    if isinstance(rule.fixed, bool):
+        return not rule.fixed
+    low, high = SCHEMA_RANGE[rule.name]
+    step = 1 if isinstance(rule.fixed, int) else 0.1
+    value = rule.fixed + step if rule.fixed + step <= high else rule.fixed - step
+    assert low <= value <= high, f"no other value of {rule.name} inside [{low}, {high}]"
+    return round(value, 6)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_default_values_accepted(raw, kimi_model, mode):
+    """Every parameter sent explicitly with its default (fixed) value: 200."""
+    rules = _rules(kimi_model, MODES[mode])
+    defaults = {name: rule.default for name, rule in rules.params.items()}
+    document = expect_json(
+        raw.post("chat/completions", json=_body(kimi_model, rules, **defaults)), "chat.completion"
+    )
+    assert document["model"] == kimi_model
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", PARAMETERS)
+def test_other_value_rejected(raw, kimi_model, name, mode):
+    """A fixed parameter with any other value: 400 with the documented message."""
+    thinking = MODES[mode]
+    rules = _rules(kimi_model, thinking)
+    rule = rules.params.get(name)
+    if rule is None or rule.modifiable:
+        pytest.skip(f"{name} may be changed for {kimi_model}: see test_out_of_range_rejected")
+    if thinking and rules.thinking_kind == "toggle":
+        from conformance.catalog import rules_for
+
+        if rules_for(kimi_model, False).params[name].fixed == rule.fixed:
+            pytest.skip(f"{name} has the same fixed value in both modes: checked thinking-off")
+    value = other_value(rule)
+    expect_error(
+        raw.post("chat/completions", json=_body(kimi_model, rules, **{name: value})),
+        status=400,
+        types=["invalid_request_error"],
+        message=rule.violation(value),
+    )
+
+
+# (parameter, value) just outside the documented range, for modifiable parameters.
+OUT_OF_RANGE = {
+    "temperature-above-1": ("temperature", 1.1),
+    "temperature-below-0": ("temperature", -0.1),
+    "top_p-above-1": ("top_p", 1.1),
+    "n-above-5": ("n", 6),
+    "presence_penalty-above-2": ("presence_penalty", 2.1),
+    "frequency_penalty-below-minus-2": ("frequency_penalty", -2.1),
+}
+
+
+def _modifiable(model):
+    from conformance.catalog import rules_for
+
+    try:
+        rules = rules_for(model)
+    except KeyError:
+        pytest.skip(f"{model} is not in the catalog of documented parameter rules")
+    if not rules["temperature"].modifiable:
+        pytest.skip(f"sampling parameters are fixed for {model}: see test_other_value_rejected")
+    return rules
+
+
+@pytest.mark.parametrize("case", OUT_OF_RANGE)
+def test_out_of_range_rejected(raw, kimi_model, case):
+    name, value = OUT_OF_RANGE[case]
+    rules = _modifiable(kimi_model)
+    assert rules[name].violation(value), f"catalog: {name}={value} should be out of range"
+    expect_error(
+        raw.post("chat/completions", json=_body(kimi_model, rules, **{name: value})),
+        status=400,
+        types=["invalid_request_error"],
+    )
+
+
+def test_range_edges_accepted(raw, kimi_model):
+    """The documented edges together: temperature 1, top_p 1, n 2, penalties ±2, 5 stops."""
+    rules = _modifiable(kimi_model)
+    body = _body(
+        kimi_model,
+        rules,
+        max_tokens=4,
+        temperature=1.0,
+        top_p=1.0,
+        n=2,
+        presence_penalty=2.0,
+        frequency_penalty=-2.0,
+        stop=["END1", "END2", "END3", "END4", "END5"],
+    )
+    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+    assert len(document["choices"]) == 2, f"n=2 gave {len(document['choices'])} choices"
+
+
+def test_n_above_one_needs_temperature(raw, kimi_model):
+    """ "When temperature is close to 0, n can only be 1" (invalid_request_error)."""
+    rules = _modifiable(kimi_model)
+    expect_error(
+        raw.post("chat/completions", json=_body(kimi_model, rules, temperature=0.0, n=2)),
+        status=400,
+        types=["invalid_request_error"],
+    )
+
+
+def test_more_than_five_stop_strings_rejected(raw, kimi_model):
+    rules = _modifiable(kimi_model)
+    stops = [f"END{i}" for i in range(6)]
+    expect_error(
+        raw.post("chat/completions", json=_body(kimi_model, rules, stop=stops)),
+        status=400,
+        types=["invalid_request_error"],
+    )

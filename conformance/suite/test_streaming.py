@@ -1,0 +1,203 @@
+"""Streamed `POST /chat/completions` (SSE), through our raw parser and the `openai` SDK.
+
+One streamed tool-call answer (thinking on where the model has the toggle, with
+`stream_options.include_usage`) is read once per run with our own SSE parser; each rule
+of `conformance.streams` is a named check on it. The SDK path reads a small streamed text
+answer through the SDK's own iterator. Parity compares the reassembled stream with the
+non-streamed answer to the same request: shape, not text (kimi-api.md §3.5).
+"""
+
+import json
+
+import pytest
+
+from conformance import chat_exchanges
+from conformance.checks import assert_conforms, describe, expect_json, violations_message
+from conformance.streams import chunks_from_events, reassemble, stream_violations
+from conformance.tool_checks import tool_call_problems
+
+pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
+
+
+@pytest.fixture(scope="module")
+def tool_body(kimi_model):
+    return chat_exchanges.tool_request(kimi_model)
+
+
+@pytest.fixture(scope="module")
+def tool_stream(kimi_run, _session_cassette, tool_body):
+    """The streamed tool-call answer (shared with test_tools), read by our SSE parser."""
+    body = {**tool_body, "stream": True, "stream_options": {"include_usage": True}}
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-tool-stream",
+        lambda: chat_exchanges.stream_raw(kimi_run.target.http(), body),
+    )
+
+
+@pytest.fixture(scope="module")
+def tool_answer(kimi_run, _session_cassette, tool_body):
+    """The same request, not streamed (shared with test_tools)."""
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-tool-answer",
+        lambda: kimi_run.target.http().post("chat/completions", json=tool_body),
+    )
+
+
+@pytest.fixture(scope="module")
+def sdk_chunks(kimi_run, _session_cassette, kimi_model):
+    """A streamed text answer read through the SDK's iterator (shared with the estimate)."""
+    body = chat_exchanges.sdk_stream_request(kimi_model)
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-sdk-stream",
+        lambda: chat_exchanges.stream_sdk(kimi_run.target.openai(), body),
+    )
+
+
+def _streamed(answer):
+    """The answer's events, once its status says a stream was sent."""
+    status = answer.response.status_code
+    assert status == 200, (
+        f"expected 200 and a stream, got {status}: {answer.raw[:300].decode(errors='replace')}"
+    )
+    return answer.events
+
+
+def _violations(answer, *rules):
+    """Violations of the named `conformance.streams` rules ("schema": the chunk schema)."""
+    found = stream_violations(_streamed(answer))
+    if "schema" in rules:
+        return [v for v in found if not v.rule.startswith("stream.")]
+    return [v for v in found if v.rule in rules]
+
+
+def _assert_none(violations, what):
+    assert not violations, violations_message(what, violations)
+
+
+def test_stream_content_type(tool_stream):
+    _streamed(tool_stream)
+    assert tool_stream.content_type.split(";")[0].strip() == "text/event-stream", (
+        f"a streamed answer must be sent as text/event-stream, got {tool_stream.content_type!r}"
+    )
+
+
+def test_stream_framing(tool_stream):
+    """Every event is `data: <json object>`; `data: [DONE]` ends it; nothing after it."""
+    assert tool_stream.unterminated is None, (
+        f"the stream ends inside an event (no blank line): {tool_stream.unterminated[:120]!r}"
+    )
+    _assert_none(_violations(tool_stream, "stream.json", "stream.done-last"), "SSE framing")
+
+
+def test_stream_chunks_conform(tool_stream):
+    _assert_none(_violations(tool_stream, "schema"), "chat.completion.chunk events")
+
+
+def test_stream_ids_constant(tool_stream):
+    _assert_none(_violations(tool_stream, "stream.constant-id"), "id/created/model")
+
+
+def test_stream_role_only_first(tool_stream):
+    _assert_none(_violations(tool_stream, "stream.role-first"), "delta.role")
+
+
+def test_stream_one_finish_per_choice(tool_stream):
+    _assert_none(_violations(tool_stream, "stream.one-finish"), "finish_reason")
+
+
+def test_stream_usage(tool_stream):
+    """Usage in the final chunk; with include_usage a trailing `choices: []` chunk; sums."""
+    _assert_none(_violations(tool_stream, "stream.usage"), "stream usage")
+    chunks, _ = chunks_from_events(tool_stream.events)
+    assert chunks, "the stream has no chunks"
+    last = chunks[-1]
+    assert last.get("choices") == [] and isinstance(last.get("usage"), dict), (
+        "with stream_options.include_usage the last chunk before [DONE] must have "
+        f"`choices: []` and usage, got {json.dumps(last)[:200]}"
+    )
+    for i, chunk in enumerate(chunks):
+        usages = [chunk.get("usage")] + [c.get("usage") for c in chunk.get("choices") or []]
+        for usage in filter(None, usages):
+            total = usage["prompt_tokens"] + usage["completion_tokens"]
+            assert usage["total_tokens"] == total, (
+                f"chunk {i}: total_tokens {usage['total_tokens']} != prompt_tokens + "
+                f"completion_tokens ({total})"
+            )
+
+
+def test_stream_reasoning_first(tool_stream, kimi_model):
+    if not chat_exchanges.thinks(kimi_model):
+        pytest.skip(f"{kimi_model} does not think: no reasoning_content to order")
+    _assert_none(_violations(tool_stream, "stream.reasoning-first"), "reasoning_content order")
+
+
+def test_stream_tool_calls_reassemble(tool_stream, tool_body):
+    """Tool-call fragments merged by `index` are complete calls with JSON arguments."""
+    chunks, _ = chunks_from_events(_streamed(tool_stream))
+    choice = reassemble(chunks)["choices"][0]
+    assert choice["finish_reason"] == "tool_calls", (
+        f"expected finish_reason 'tool_calls', got {choice['finish_reason']!r}"
+    )
+    problems = tool_call_problems(choice["message"].get("tool_calls"), tool_body["tools"])
+    assert not problems, "reassembled tool calls:\n  " + "\n  ".join(problems)
+
+
+def _shape(completion):
+    choices = completion.get("choices") or []
+    return {
+        "choices": [
+            {
+                "index": c.get("index"),
+                "role": (c.get("message") or {}).get("role"),
+                "finish_reason": c.get("finish_reason"),
+                "tool_calls": [
+                    (t.get("type"), (t.get("function") or {}).get("name"))
+                    for t in (c.get("message") or {}).get("tool_calls") or []
+                ],
+                "reasoning": (c.get("message") or {}).get("reasoning_content") is not None,
+            }
+            for c in choices
+        ],
+        "usage": completion.get("usage") is not None,
+        "model": completion.get("model"),
+    }
+
+
+def test_stream_parity(tool_stream, tool_answer):
+    """Reassembled stream and non-streamed answer: same roles, finish_reason, tool-call
+    names, usage present and the same prompt_tokens (the text may differ)."""
+    whole = expect_json(tool_answer, "chat.completion")
+    chunks, _ = chunks_from_events(_streamed(tool_stream))
+    streamed = reassemble(chunks)
+    assert _shape(streamed) == _shape(whole), (
+        f"streamed {_shape(streamed)} differs from non-streamed {_shape(whole)} "
+        f"({describe(tool_answer)[:60]})"
+    )
+    prompt = (whole["usage"]["prompt_tokens"], streamed["usage"]["prompt_tokens"])
+    assert prompt[0] == prompt[1], (
+        f"the same request reports prompt_tokens {prompt[0]} non-streamed, {prompt[1]} streamed"
+    )
+
+
+def test_sdk_stream(sdk_chunks, kimi_model):
+    """The SDK's iterator yields valid chunks that add up to one assistant answer."""
+    assert sdk_chunks, "the SDK stream yielded no chunks"
+    for i, chunk in enumerate(sdk_chunks):
+        assert_conforms("chat.completion.chunk", chunk, f"SDK stream chunk {i}")
+    completion = reassemble(sdk_chunks)
+    assert completion["model"] == kimi_model, (
+        f"the stream's model {completion['model']!r} does not echo {kimi_model!r}"
+    )
+    choice = completion["choices"][0]
+    assert choice["message"]["role"] == "assistant"
+    assert choice["finish_reason"] in ("stop", "length"), choice["finish_reason"]
+    assert choice["message"]["content"] or choice["message"].get("reasoning_content"), (
+        "the SDK stream carried no text"
+    )
+    assert completion.get("usage"), "no chunk of the SDK stream carried usage"

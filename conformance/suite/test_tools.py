@@ -1,0 +1,175 @@
+"""Function calling on `POST /chat/completions` (kimi-api.md §3.1, §3.3, §3.4).
+
+The tool-call answer is shared with test_streaming (one request per run). Every call in it
+must name a declared tool and carry JSON arguments valid against that tool's `parameters`
+(K2-Vendor-Verifier "schema accuracy"). The round trip sends the tool result back; a
+thinking model needs the assistant turn's `reasoning_content` back, and leaving it out
+gets the documented 400. `tool_choice`: `auto` and `none` are documented for every model
+(the `required` and named-function forms are contested for some models, §3.3 ⚠, so only
+the documented rejection of a named function while thinking is checked).
+"""
+
+import copy
+import json
+
+import pytest
+
+from conformance import chat_exchanges, payloads
+from conformance.checks import expect_error, expect_json
+from conformance.tool_checks import tool_call_problems
+
+pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
+
+NAME_RULE = (
+    "Invalid request: function name is invalid, must start with a letter and can contain "
+    "letters, numbers, underscores, and dashes"
+)
+SPECIFIED_WHILE_THINKING = "tool_choice 'specified' is incompatible with thinking enabled"
+
+
+def _missing_reasoning(index):
+    return (
+        "thinking is enabled but reasoning_content is missing in assistant tool call "
+        f"message at index {index}"
+    )
+
+
+@pytest.fixture(scope="module")
+def tool_body(kimi_model):
+    return chat_exchanges.tool_request(kimi_model)
+
+
+@pytest.fixture(scope="module")
+def tool_answer(kimi_run, _session_cassette, tool_body):
+    """The non-streamed tool-call answer (shared with test_streaming)."""
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-tool-answer",
+        lambda: kimi_run.target.http().post("chat/completions", json=tool_body),
+    )
+
+
+def _assistant_turn(tool_answer):
+    """The answer's assistant message, or the check fails saying why it is unusable."""
+    document = expect_json(tool_answer, "chat.completion")
+    message = document["choices"][0]["message"]
+    assert message.get("tool_calls"), f"the answer made no tool call: {json.dumps(message)[:200]}"
+    return message
+
+
+def _round_trip(tool_body, message, *, keep_reasoning=True):
+    assistant = {
+        k: message[k]
+        for k in ("role", "content", "tool_calls", "reasoning_content")
+        if k in message and (keep_reasoning or k != "reasoning_content")
+    }
+    results = [
+        {
+            "role": "tool",
+            "tool_call_id": call["id"],
+            "name": call["function"]["name"],
+            "content": json.dumps({"city": "Paris", "temperature": 21, "unit": "celsius"}),
+        }
+        for call in message["tool_calls"]
+    ]
+    body = copy.deepcopy(tool_body)
+    body["messages"] += [assistant, *results]
+    body["tool_choice"] = "none"  # documented for every model; the model now answers
+    body["max_completion_tokens"] = payloads.DEFAULT_MAX_TOKENS * 4
+    return body
+
+
+def test_tool_call_conforms(tool_answer, tool_body):
+    """finish_reason tool_calls; each call: id, type function, declared name, arguments
+    that parse as JSON and validate against the tool's parameters schema."""
+    document = expect_json(tool_answer, "chat.completion")
+    choice = document["choices"][0]
+    assert choice["finish_reason"] == "tool_calls", (
+        f"a request allowing a tool call for an explicit tool question should finish with "
+        f"'tool_calls', got {choice['finish_reason']!r}"
+    )
+    problems = tool_call_problems(choice["message"].get("tool_calls"), tool_body["tools"])
+    assert not problems, "tool calls:\n  " + "\n  ".join(problems)
+
+
+def test_tool_choice_auto_accepted(tool_answer):
+    expect_json(tool_answer, "chat.completion")
+
+
+def test_tool_result_round_trip(raw, tool_answer, tool_body):
+    """The tool result (`role: tool`, `tool_call_id`) after the assistant turn as it came
+    back (with its reasoning_content) is accepted, with tool_choice `none`."""
+    body = _round_trip(tool_body, _assistant_turn(tool_answer))
+    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+    assert document["choices"][0]["finish_reason"] != "tool_calls", (
+        "tool_choice 'none' must not produce a tool call"
+    )
+
+
+def test_missing_reasoning_content_rejected(raw, tool_answer, tool_body, kimi_model):
+    if not chat_exchanges.thinks(kimi_model):
+        pytest.skip(f"{kimi_model} does not think: reasoning_content is not required back")
+    message = _assistant_turn(tool_answer)
+    body = _round_trip(tool_body, message, keep_reasoning=False)
+    index = len(tool_body["messages"])  # the assistant turn comes right after the prompt
+    expect_error(
+        raw.post("chat/completions", json=body),
+        status=400,
+        types=["invalid_request_error"],
+        message=_missing_reasoning(index),
+    )
+
+
+def test_named_function_rejected_while_thinking(raw, tool_body, kimi_model):
+    from conformance.catalog import rules_for
+
+    if (
+        not chat_exchanges.thinks(kimi_model)
+        or "function" in rules_for(kimi_model, True).tool_choice_forms
+    ):
+        pytest.skip(f"{kimi_model} accepts a named tool_choice (no thinking)")
+    body = {
+        **tool_body,
+        "max_completion_tokens": payloads.DEFAULT_MAX_TOKENS,
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    }
+    expect_error(
+        raw.post("chat/completions", json=body),
+        status=400,
+        types=["invalid_request_error"],
+        message=SPECIFIED_WHILE_THINKING,
+    )
+
+
+def _with_tools(model, *tools):
+    return payloads.chat(model, tools=list(tools))
+
+
+def _function(name):
+    tool = copy.deepcopy(chat_exchanges.WEATHER_TOOL)
+    tool["function"]["name"] = name
+    return tool
+
+
+def test_invalid_function_name_rejected(raw, kimi_model):
+    """A name starting with a digit and holding a space breaks every documented pattern."""
+    body = _with_tools(kimi_model, _function("1 get weather"))
+    expect_error(
+        raw.post("chat/completions", json=body),
+        status=400,
+        types=["invalid_request_error"],
+        message=NAME_RULE,
+    )
+
+
+def test_duplicate_function_name_rejected(raw, kimi_model):
+    """Documented text: `function name ... is duplicated` (the name sits in the middle)."""
+    body = _with_tools(kimi_model, _function("get_weather"), _function("get_weather"))
+    document = expect_error(
+        raw.post("chat/completions", json=body), status=400, types=["invalid_request_error"]
+    )
+    message = str(document["error"].get("message"))
+    assert "function name" in message and "is duplicated" in message, (
+        f"expected the documented 'function name ... is duplicated', got {message!r}"
+    )
