@@ -1,0 +1,105 @@
+"""Each parameter check fails against a server that breaks its rule, and passes against
+the reference emulator: fixed parameters on the default model (kimi-k2.6, chosen from
+GET /models), documented ranges on a model whose parameters may change."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.suite.chat_helpers import broken, edit_request, reject
+from tests.suite.conftest import mutant, patch_json
+
+SAMPLING = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "logprobs")
+MODIFIABLE_MODEL = ("--model", "moonshot-v1-8k")
+FIXED_REJECTED = {
+    "test_other_value_rejected[temperature-thinking-on]",
+    "test_other_value_rejected[temperature-thinking-off]",
+    "test_other_value_rejected[top_p-thinking-off]",
+    "test_other_value_rejected[n-thinking-off]",
+    "test_other_value_rejected[presence_penalty-thinking-off]",
+    "test_other_value_rejected[frequency_penalty-thinking-off]",
+    "test_other_value_rejected[logprobs-thinking-off]",
+}
+DEFAULTS = {
+    "test_default_values_accepted[thinking-on]",
+    "test_default_values_accepted[thinking-off]",
+}
+RANGES = {
+    "test_out_of_range_rejected[temperature-above-1]",
+    "test_out_of_range_rejected[temperature-below-0]",
+    "test_out_of_range_rejected[top_p-above-1]",
+    "test_out_of_range_rejected[n-above-5]",
+    "test_out_of_range_rejected[presence_penalty-above-2]",
+    "test_out_of_range_rejected[frequency_penalty-below-minus-2]",
+    "test_n_above_one_needs_temperature",
+    "test_more_than_five_stop_strings_rejected",
+}
+
+
+def _ignore_sampling(body):
+    for name in SAMPLING:
+        body.pop(name, None)
+    return body
+
+
+def _clamp(body):
+    """A server that quietly clamps what it should reject."""
+    for name, (low, high) in {
+        "temperature": (0.0, 1.0),
+        "top_p": (0.0, 1.0),
+        "n": (1, 5),
+        "presence_penalty": (-2.0, 2.0),
+        "frequency_penalty": (-2.0, 2.0),
+    }.items():
+        if isinstance(body.get(name), (int, float)):
+            body[name] = min(max(body[name], low), high)
+    if body.get("temperature", 0.0) < 0.01:
+        body["n"] = 1
+    if isinstance(body.get("stop"), list):
+        body["stop"] = body["stop"][:5]
+    return body
+
+
+def _one_choice(request, document):
+    del document["choices"][1:]
+
+
+MUTATIONS = {
+    # mutation id: (mutation, extra run_suite args, must fail, a check that must pass)
+    "fixed-parameters-ignored": (edit_request(_ignore_sampling), (), FIXED_REJECTED, min(DEFAULTS)),
+    "explicit-defaults-rejected": (
+        reject(lambda body: "presence_penalty" in body, "invalid presence_penalty"),
+        (),
+        DEFAULTS,
+        "test_other_value_rejected[temperature-thinking-off]",
+    ),
+    "ranges-clamped": (edit_request(_clamp), MODIFIABLE_MODEL, RANGES, "test_range_edges_accepted"),
+    "n-ignored": (
+        patch_json("/chat/completions", _one_choice),
+        MODIFIABLE_MODEL,
+        {"test_range_edges_accepted"},
+        "test_n_above_one_needs_temperature",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_parameter_check_catches_violation(run_suite, name):
+    mutation, args, must_fail, must_pass = MUTATIONS[name]
+    with mutant(mutation) as running:
+        _, outcomes = run_suite(running, *args, "-k", "test_parameters")
+    assert must_fail <= broken(outcomes), f"{name}: not caught by {must_fail - broken(outcomes)}"
+    assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should still pass"
+    for check in must_fail:
+        assert outcomes[check]["category"] in ("conformance", None), outcomes[check]
+
+
+def test_modifiable_model_passes_its_range_checks(run_suite):
+    with mutant() as running:
+        _, outcomes = run_suite(running, *MODIFIABLE_MODEL, "-k", "test_parameters")
+    passed = {name for name, check in outcomes.items() if check["outcome"] == "passed"}
+    assert broken(outcomes) == set()
+    assert RANGES | {"test_range_edges_accepted"} <= passed
+    # moonshot-v1 has no thinking mode, and its logprobs is the one fixed parameter.
+    assert outcomes["test_other_value_rejected[logprobs-thinking-off]"]["outcome"] == "passed"
+    assert outcomes["test_default_values_accepted[thinking-on]"]["outcome"] == "skipped"
