@@ -122,11 +122,15 @@ def pytest_collection_modifyitems(
                 "RPM pacing hold per process; drop -n for live runs"
             )
         run = Run.start(settings)
-        config.stash[RUN_KEY] = run
         if settings.target == "live":
             from conformance.preflight import run_preflight
 
-            run.preflight = run_preflight(run)
+            try:
+                run.preflight = run_preflight(run)
+            except BaseException:
+                run.close()
+                raise
+        config.stash[RUN_KEY] = run
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     recording = config.getoption("record_mode", None) not in (None, "none")

@@ -347,7 +347,9 @@ def missing_recording_message(test_id: str, cassette_path: os.PathLike[str] | st
 
 # --- provenance ----------------------------------------------------------------------
 
-SOURCES = ("emulator", "live")
+# "emulator": the bundled emulator; "live": Moonshot's API; "other": any other server
+# a live run was pointed at (a proxy or vendor under audit, a local test double).
+SOURCES = ("emulator", "live", "other")
 _LOCK_TIMEOUT = 10.0
 
 

@@ -64,10 +64,14 @@ def _write_provenance(run: Any, path: str) -> None:
     from urllib.parse import urlsplit
 
     from conformance._resources import cassettes_dir
+    from conformance.base_url import classify_base_url
     from conformance.recording import write_provenance
 
-    source = "emulator" if run.settings.target == "emulator" else "live"
     host = urlsplit(run.target.base_url).netloc
+    if run.settings.target == "emulator":
+        source = "emulator"
+    else:  # never call a recording "live" unless it came from Moonshot's own API
+        source = "live" if classify_base_url(run.target.base_url).official else "other"
     write_provenance(path, source, host, root=cassettes_dir())
 
 
