@@ -69,6 +69,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    live = config.getoption("live") or config.getoption("target") == "live"
+    if live and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError(
+            "--live cannot run under pytest-xdist (-n): the request cap, token budget and "
+            "RPM pacing hold per process; drop -n for live runs"
+        )
     config.addinivalue_line(
         "markers", "kimi_endpoint(name): the API endpoint a conformance check exercises"
     )
@@ -116,10 +122,10 @@ def pytest_collection_modifyitems(
 
     try:
         settings = settings_module.resolve(_options(config), os.environ)
-        if settings.target == "live" and getattr(config.option, "numprocesses", None):
-            raise UsageError(
-                "--live cannot run under pytest-xdist (-n): the request cap, token budget and "
-                "RPM pacing hold per process; drop -n for live runs"
+        if settings.target == "live" and hasattr(config, "workerinput"):
+            raise UsageError(  # live chosen through KIMI_TARGET under xdist
+                "live runs cannot run under pytest-xdist (-n): the request cap, token budget "
+                "and RPM pacing hold per process; drop -n for live runs"
             )
         run = Run.start(settings)
         if settings.target == "live":
@@ -191,9 +197,7 @@ def kimi_emulator(kimi_emulator_server: Any) -> Any:
     """A running reference emulator of the Moonshot API for your own tests.
 
     Has `.base_url`, `.api_key`, `.emulator` (the core: accounting, faults) and
-    `.openai_client()` / `.httpx_client()` factories. State is reset between tests.
+    `.openai_client()` / `.httpx_client()` factories. Every test gets a fresh core
+    (files, batches, accounting) on the session's socket.
     """
-    reset = getattr(kimi_emulator_server.emulator, "reset", None)
-    if reset is not None:
-        reset()
-    return kimi_emulator_server
+    return kimi_emulator_server.with_core()

@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -52,9 +52,19 @@ class RunningEmulator:
     base_url: str  # e.g. http://127.0.0.1:54321/v1
     api_key: str
     emulator: Emulator
+    app: EmulatorApp | None = field(default=None, compare=False)
 
     def __repr__(self) -> str:  # never show the key
         return f"RunningEmulator(base_url={self.base_url!r})"
+
+    def with_core(self, emulator: Emulator | None = None) -> RunningEmulator:
+        """Serve `emulator` (default: a fresh one accepting the same keys) from now on,
+        on the same socket; a new server costs ~0.2 s, swapping the core nothing."""
+        if self.app is None:
+            raise RuntimeError("this RunningEmulator was not made by serve()")
+        core = emulator or Emulator(api_keys=self.emulator.api_keys)
+        self.app.emulator = core
+        return replace(self, emulator=core)
 
     def openai_client(self, **kwargs: Any) -> openai.OpenAI:
         import openai
@@ -124,8 +134,9 @@ def serve(
     emulator = emulator or Emulator()
     sock = _bind(host, port)
     actual_port = sock.getsockname()[1]
+    app = EmulatorApp(emulator)
     config = uvicorn.Config(
-        EmulatorApp(emulator),
+        app,
         lifespan="off",
         access_log=False,
         log_level=log_level,
@@ -146,7 +157,7 @@ def serve(
             time.sleep(0.005)
         shown = f"[{host}]" if ":" in host else host
         key = DEFAULT_KEY if DEFAULT_KEY in emulator.api_keys else sorted(emulator.api_keys)[0]
-        yield RunningEmulator(f"http://{shown}:{actual_port}/v1", key, emulator)
+        yield RunningEmulator(f"http://{shown}:{actual_port}/v1", key, emulator, app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
