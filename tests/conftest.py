@@ -1,19 +1,25 @@
-"""Shared configuration of the project's own tests."""
+"""Shared configuration of the project's own tests.
 
-# PyYAML's C extension keeps references to the `yaml` classes of its first import. An
-# in-process pytester run that imported `yaml` would drop those modules when it ends,
-# and the next run's fresh `yaml` then fails in the C emitter ("expected SCALAR, ...").
-# Importing it here keeps one `yaml` for the whole session.
-# Likewise for our own modules: an in-process run that re-imported, say,
-# conformance.errors while conformance.config kept the old one would raise a
-# UsageError that the plugin's `except UsageError` no longer recognises.
+Many tests run the shipped suite with pytester *in-process*; each such run forgets the
+modules it imported when it ends. Two kinds of module must not be forgotten, so they
+are imported here, once for the whole session:
+
+- `yaml`: PyYAML's C extension keeps references to the classes of its first import, and
+  a fresh `yaml` then fails in the C emitter ("expected SCALAR, ...");
+- our own modules: a run that re-imported, say, `conformance.errors` while
+  `conformance.config` kept the old one would raise a `UsageError` that the plugin's
+  `except UsageError` no longer recognises.
+"""
+
 import importlib
 import pkgutil
 
+import yaml  # noqa: F401  (see above)
+
 import conformance
 
-# (not the suite, which pytest collects, nor the Hypothesis strategies, which draw on
-# Hypothesis' storage at import time: Hypothesis warns about that in conftests)
+# Not the suite (pytest collects it), nor the Hypothesis strategies (they touch
+# Hypothesis' storage at import time, which Hypothesis warns about in a conftest).
 _SKIPPED = ("conformance.suite", "conformance.__main__", "conformance.strategies")
 
 
