@@ -181,6 +181,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("Kimi API conformance matrix")
     for line in run.report.to_terminal():
         terminalreporter.write_line(line)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from conformance.report import github_annotations
+
+        for line in github_annotations(run.report):
+            terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")

@@ -133,6 +133,26 @@ class Report:
         return "\n".join(out)
 
 
+def _escape(text: str, *, property_: bool = False) -> str:
+    """GitHub workflow-command escaping (data; properties also escape ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotations(report: Report) -> list[str]:
+    """One `::error` workflow command per failed check, so GitHub shows it on the run."""
+    lines = []
+    for check in report.checks.values():
+        if check.outcome not in ("failed", "error"):
+            continue
+        kind = "conformance failure" if check.category == "conformance" else check.category
+        title = _escape(f"{check.endpoint}: {check.check} ({kind or 'error'})", property_=True)
+        lines.append(f"::error title={title}::{_escape(check.reason or check.outcome)}")
+    return lines
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write `text` to `path` so that readers see the old file or the new one, never half."""
     path = Path(path)

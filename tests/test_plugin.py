@@ -152,3 +152,33 @@ def test_pyargs_entry_point_is_installed():
         check=True,
     )
     assert "conformance.plugin" in done.stdout
+
+
+def test_failures_become_github_annotations_on_actions(pytester, monkeypatch):
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    result = pytester.runpytest_inprocess(
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "base_url",
+        "--base-url",
+        "https://openrouter.ai/api/v1",
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["::error title=base URL%3A test_base_url_is_official (conformance failure)::*OpenRouter*"]
+    )
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    result = pytester.runpytest_inprocess(
+        "--pyargs",
+        "conformance.suite",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "base_url",
+        "--base-url",
+        "https://openrouter.ai/api/v1",
+    )
+    assert "::error" not in result.stdout.str()

@@ -5,7 +5,14 @@ import os
 
 import pytest
 
-from conformance.report import CheckResult, Report, write_atomic, write_json, write_markdown
+from conformance.report import (
+    CheckResult,
+    Report,
+    github_annotations,
+    write_atomic,
+    write_json,
+    write_markdown,
+)
 
 
 def result(outcome, check="test_x", **kw):
@@ -63,3 +70,14 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
         write_atomic(target, "new")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temp file left
+
+
+def test_github_annotations_name_the_check_and_escape_newlines():
+    report = Report()
+    report.record(result("passed", check="fine"))
+    report.record(result("failed", check="bad", category="conformance", reason="a\nb 100%"))
+    report.record(result("failed", check="down", category="server", reason="502"))
+    assert github_annotations(report) == [
+        "::error title=GET /models%3A bad (conformance failure)::a%0Ab 100%25",
+        "::error title=GET /models%3A down (server)::502",
+    ]
