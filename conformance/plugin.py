@@ -146,9 +146,9 @@ def pytest_collection_modifyitems(
     for item in suite_items:
         if not settings.web_search and item.get_closest_marker("web_search"):
             item.add_marker(skip_web_search)
-        if (settings.target == "replay" or recording) and not item.get_closest_marker(
-            "kimi_unrecorded"
-        ):
+        if (
+            settings.target == "replay" or recording or settings.drift
+        ) and not item.get_closest_marker("kimi_unrecorded"):
             item.add_marker(pytest.mark.vcr)
         if settings.target == "replay":
             item.add_marker(pytest.mark.block_network)
@@ -171,7 +171,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     from conformance.verdicts import finish
 
-    finish(run, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED)
+    if finish(run, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED) and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # breaking drift fails the gate
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

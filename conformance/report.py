@@ -45,6 +45,7 @@ class Report:
     emulator_accounting: dict[str, Any] | None = None
     interrupted: bool = False
     leftovers: list[str] = field(default_factory=list)  # what cleanup could not remove
+    drift: list[dict[str, str]] | None = None  # with --drift: changes against the baseline
 
     def record(self, result: CheckResult) -> None:
         previous = self.checks.get(result.id)
@@ -74,6 +75,7 @@ class Report:
             "totals": self.totals(),
             "interrupted": self.interrupted,
             "leftovers": self.leftovers,
+            "drift": self.drift,
             "provenance": self.provenance,
             "notes": self.notes,
             "emulator_accounting": self.emulator_accounting,
@@ -104,7 +106,20 @@ class Report:
             lines.append(f"recordings: {len(self.provenance)} cassettes from {', '.join(sources)}")
         lines += [f"note: {note}" for note in self.notes]
         lines += [f"NOT CLEANED UP: {item}" for item in self.leftovers]
+        if self.drift is not None:
+            breaking = sum(1 for change in self.drift if change["severity"] == "breaking")
+            lines.append(
+                f"drift against the recorded baseline: {len(self.drift)} changes, "
+                f"{breaking} breaking"
+            )
+            lines += [
+                f"  {c['severity']}: {c['where']}: {c['what']}"
+                for c in sorted(self.drift, key=lambda c: c["severity"] != "breaking")
+            ]
         return lines
+
+    def breaking_drift(self) -> bool:
+        return any(change["severity"] == "breaking" for change in self.drift or ())
 
     def to_terminal(self) -> list[str]:
         rows = self._rows()

@@ -7,7 +7,9 @@ and closed at the end. Knows nothing of pytest.
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,9 @@ class Run:
     report: Report
     emulator: Any = None  # the RunningEmulator, for the emulator target
     preflight: Any = None  # (models document, model, why) from a live run's preflight
+    # With --drift: this run's answers are recorded here (scrubbed), then compared with
+    # the recorded baseline in cassettes/ when the run ends.
+    drift_dir: Path | None = None
     _cleanups: list[Callable[[], list[str]]] = field(default_factory=list, repr=False)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
@@ -70,7 +75,17 @@ class Run:
         )
         target = Target(name=settings.target, base_url=base_url, api_key=key, meter=meter)
         stack.callback(target.close)
-        return cls(settings=settings, target=target, report=report, emulator=emulator, _stack=stack)
+        drift_dir = None
+        if settings.drift:
+            drift_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kimi-drift-")))
+        return cls(
+            settings=settings,
+            target=target,
+            report=report,
+            emulator=emulator,
+            drift_dir=drift_dir,
+            _stack=stack,
+        )
 
     def on_close(self, cleanup: Callable[[], list[str]]) -> None:
         """Run `cleanup` when the run ends, even after a failure or Ctrl-C; it returns
@@ -84,12 +99,29 @@ class Run:
             except Exception as exc:
                 self.report.leftovers.append(f"cleanup failed ({type(exc).__name__})")
         self._cleanups.clear()
+        if self.drift_dir is not None:
+            self._compare_with_baseline(self.drift_dir)
         budget = self.target.meter.budget
         self.report.requests, self.report.tokens = budget.requests, budget.tokens
         if self.emulator is not None:
             with contextlib.suppress(Exception):
                 self.report.emulator_accounting = self.emulator.emulator.accounting.snapshot()
         self._stack.close()
+
+    def _compare_with_baseline(self, recordings: Path) -> None:
+        from conformance._resources import cassettes_dir
+        from conformance.drift import compare_recordings
+
+        if not any(recordings.rglob("*.yaml")):
+            self.report.note("drift: nothing was recorded in this run, nothing compared")
+            return
+        changes, notes = compare_recordings(recordings, cassettes_dir())
+        self.report.drift = [
+            {"severity": c.severity, "source": c.source, "where": c.where, "what": c.what}
+            for c in changes
+        ]
+        for note in notes:
+            self.report.note(f"drift: {note}")
 
 
 def refuse_gateway_model(model: str | None) -> None:

@@ -91,8 +91,11 @@ def _budget_reason(exc: BaseException) -> BaseException:
     return exc
 
 
-def finish(run: Any, *, interrupted: bool) -> None:
-    """Close the run, and write the report files it was asked for."""
+def finish(run: Any, *, interrupted: bool) -> bool:
+    """Close the run, and write the report files it was asked for.
+
+    Returns True when the run must fail although every check passed: breaking drift.
+    """
     run.report.interrupted = interrupted
     run.close()
     if run.settings.target == "replay":
@@ -107,3 +110,4 @@ def finish(run: Any, *, interrupted: bool) -> None:
         write_json(run.report, run.settings.report_json)
     if run.settings.report_markdown:
         write_markdown(run.report, run.settings.report_markdown)
+    return run.report.breaking_drift()

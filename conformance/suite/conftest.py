@@ -29,19 +29,26 @@ def _record_mode(config: pytest.Config) -> str:
     return config.getoption("record_mode", None) or "none"
 
 
+def _cassettes(run: Any) -> Path:
+    """Where this run's cassettes live: the shipped ones, or (--drift) a scratch folder."""
+    from conformance._resources import cassettes_dir
+
+    return run.drift_dir if run.drift_dir is not None else cassettes_dir()
+
+
 @pytest.fixture(scope="session")
-def vcr_config(pytestconfig: pytest.Config) -> dict[str, Any]:
+def vcr_config(pytestconfig: pytest.Config, kimi_run: Any) -> dict[str, Any]:
     from conformance.recording import vcr_config as build
     from conformance.scrub import scrubber_from_env
 
-    return build(scrubber_from_env(), record_mode=_record_mode(pytestconfig))
+    # --drift records every answer of this run (into a scratch folder) for comparison.
+    mode = "all" if kimi_run.drift_dir is not None else _record_mode(pytestconfig)
+    return build(scrubber_from_env(), record_mode=mode)
 
 
 @pytest.fixture(scope="module")
-def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
-    from conformance._resources import cassettes_dir
-
-    return str(cassettes_dir() / Path(str(request.node.path)).stem)
+def vcr_cassette_dir(request: pytest.FixtureRequest, kimi_run: Any) -> str:
+    return str(_cassettes(kimi_run) / Path(str(request.node.path)).stem)
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
@@ -57,6 +64,8 @@ def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Any) -> Iterator[
     cassette = request.node.funcargs.get("vcr")
     if cassette is None or _record_mode(request.config) == "none" or not cassette.dirty:
         return
+    if kimi_run.drift_dir is not None:
+        return  # scratch recordings for --drift are not shipped; no provenance
     _write_provenance(kimi_run, cassette._path)
 
 
@@ -83,18 +92,17 @@ def _session_cassette(
 
     @contextlib.contextmanager
     def use(name: str) -> Iterator[None]:
-        recording = _record_mode(pytestconfig) != "none"
+        recording = _record_mode(pytestconfig) != "none" or kimi_run.drift_dir is not None
         if kimi_run.settings.target != "replay" and not recording:
             yield
             return
         import vcr
 
-        from conformance._resources import cassettes_dir
         from conformance.recording import configure_vcr
 
         recorder = vcr.VCR()
         configure_vcr(recorder)
-        path = cassettes_dir() / "session" / f"{name}.yaml"
+        path = _cassettes(kimi_run) / "session" / f"{name}.yaml"
         config = dict(vcr_config)
         if config.get("record_mode") == "rewrite":  # pytest-recording's mode, not vcrpy's
             path.unlink(missing_ok=True)
@@ -102,7 +110,7 @@ def _session_cassette(
         with recorder.use_cassette(str(path), **config) as cassette:
             yield
             wrote = cassette.dirty  # vcrpy clears it when it saves, on leaving the block
-        if recording and wrote:
+        if recording and wrote and kimi_run.drift_dir is None:
             _write_provenance(kimi_run, str(path))
 
     return use
@@ -111,8 +119,8 @@ def _session_cassette(
 @pytest.fixture(scope="session")
 def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
     """This run's `GET /models` answer: the source of every model ID the suite uses."""
-    if kimi_run.preflight is not None:
-        return kimi_run.preflight[0]
+    if kimi_run.preflight is not None and kimi_run.drift_dir is None:
+        return kimi_run.preflight[0]  # preflight fetched it (--drift wants it recorded)
     with _session_cassette("models"):
         response = kimi_run.target.http().get("models")
     from conformance.checks import expect_json
