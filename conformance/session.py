@@ -9,8 +9,8 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from conformance.budget import Budget, Pacer
