@@ -56,13 +56,18 @@ class Ledger:
             self.batches[batch_id] = status
 
     def saw_batch(self, batch: Any) -> None:
-        """Remember the status of a batch the suite observed (a BatchObject as JSON)."""
-        if not isinstance(batch, dict):
+        """Remember what a batch the suite created shows (a BatchObject as JSON): its status,
+        and the result files the server wrote for it (they count against the file limit)."""
+        if not isinstance(batch, dict) or batch.get("id") not in self.batches:
             return
-        batch_id, status = batch.get("id"), batch.get("status")
+        batch_id, status = batch["id"], batch.get("status")
         with self._lock:
-            if batch_id in self.batches and isinstance(status, str):
+            if isinstance(status, str):
                 self.batches[batch_id] = status
+            for key, what in (("output_file_id", "output"), ("error_file_id", "error file")):
+                file_id = batch.get(key)
+                if isinstance(file_id, str) and file_id:
+                    self.files.setdefault(file_id, f"{what} of {batch_id}")
 
     def record_file(self, response: Any, what: str = "") -> None:
         """Add the file a 200 answer to an upload says was created (before it is judged)."""

@@ -1,0 +1,309 @@
+"""Each Batch API check fails against a server that breaks its rule and passes against the
+reference emulator; what the suite created is cancelled and deleted after a failing check
+and after Ctrl-C, and what could not be deleted is listed in the report with its id."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+import conformance.batch_lifecycle as lifecycle_module
+import conformance.emulator.batches as batches_module
+from conformance.emulator.http import json_response
+from tests.suite.conftest import failed, mutant
+from tests.suite.files_helpers import (
+    BATCH_CHECKS,
+    batch_count,
+    leftover_files,
+    patch_where,
+    running_batches,
+)
+
+LIFECYCLE = "test_batch_lifecycle"
+MALFORMED = "test_malformed_batch_input_rejected"
+ONE_BATCH = r"/batches/[^/]+"
+
+
+def _report(pytester: pytest.Pytester) -> dict[str, Any]:
+    return json.loads((pytester.path / "report.json").read_text())
+
+
+def test_conforming_server_passes_and_nothing_is_left(run_suite, pytester):
+    with mutant() as running:
+        result, outcomes = run_suite(running, *BATCH_CHECKS)
+        left, still_running, made = (
+            leftover_files(running),
+            running_batches(running),
+            batch_count(running),
+        )
+    assert set(outcomes) == {LIFECYCLE, MALFORMED}
+    assert failed(outcomes) == set(), outcomes
+    assert made == 3  # two from the input file, one from the malformed file
+    assert left == [] and still_running == []
+    assert _report(pytester)["leftovers"] == []
+    assert result.ret == 0
+
+
+# -- mutations ---------------------------------------------------------------------------
+
+
+def _cancel_ignored(request, handle):
+    if request.method == "POST" and request.path.endswith("/cancel"):
+        return handle(replace(request, method="GET", path=request.path.removesuffix("/cancel")))
+    return handle(request)
+
+
+def _finished_cancel_accepted(request, handle):
+    response = handle(request)
+    if request.method == "POST" and request.path.endswith("/cancel") and response.status == 400:
+        return handle(replace(request, method="GET", path=request.path.removesuffix("/cancel")))
+    return response
+
+
+def _drop_query(name):
+    def mutation(request, handle):
+        if request.path == "/batches" and name in request.query:
+            query = {k: v for k, v in request.query.items() if k != name}
+            return handle(replace(request, query=query))
+        return handle(request)
+
+    return mutation
+
+
+def _no_has_more(request, document):
+    document.pop("has_more", None)
+
+
+def _failed_without_error_file(request, document):
+    if document["status"] == "failed":
+        document["error_file_id"] = None
+
+
+def _failed_counts_completed(request, document):
+    if document["status"] == "failed":
+        document["request_counts"] = {"completed": 1, "failed": 0, "total": 1}
+
+
+def _finalizing_goes_back(request, document):
+    if document["status"] == "finalizing":  # back to validating, consistently stamped
+        document.update(status="validating", in_progress_at=None, finalizing_at=None)
+        document["request_counts"] = {"completed": 0, "failed": 0, "total": 0}
+
+
+def _completed_before_finalizing(request, document):
+    if document["status"] == "completed":
+        document["completed_at"] = document["finalizing_at"] - 1
+
+
+def _counts_exceed_total(request, document):
+    if document["status"] == "completed":
+        document["request_counts"]["completed"] = document["request_counts"]["total"] + 1
+
+
+def _accept_malformed_lines(monkeypatch):
+    original = batches_module.validate_input_lines
+
+    def lenient(data, **kwargs):
+        requests, _ = original(data, **kwargs)
+        return requests, []
+
+    monkeypatch.setattr(batches_module, "validate_input_lines", lenient)
+
+
+def _both(first, second):
+    return lambda request, handle: first(request, lambda r: second(r, handle))
+
+
+MUTATIONS: dict[str, tuple[Any, Any, dict[str, str], str | None]] = {
+    # id: (server mutation, in-process emulator patch, {must fail: reason fragment}, must pass)
+    "cancel-ignored": (_cancel_ignored, None, {LIFECYCLE: "must answer it cancelling"}, MALFORMED),
+    "limit-ignored-and-malformed-input-run": (
+        _drop_query("limit"),
+        _accept_malformed_lines,
+        {LIFECYCLE: "limit=1 returned", MALFORMED: "not 'failed'"},
+        None,
+    ),
+    "no-has-more-and-failed-without-error-file": (
+        _both(
+            patch_where("GET", "/batches", _no_has_more),
+            patch_where("GET", ONE_BATCH, _failed_without_error_file),
+        ),
+        None,
+        {LIFECYCLE: "has_more", MALFORMED: "no error_file_id"},
+        None,
+    ),
+    "after-ignored-and-failed-counts-completed": (
+        _both(_drop_query("after"), patch_where("GET", ONE_BATCH, _failed_counts_completed)),
+        None,
+        {LIFECYCLE: "pages repeat", MALFORMED: "counts completed"},
+        None,
+    ),
+    "status-goes-backwards": (
+        patch_where("GET", ONE_BATCH, _finalizing_goes_back),
+        None,
+        {LIFECYCLE: "in_progress' -> 'validating' is not allowed"},
+        MALFORMED,
+    ),
+    "timestamps-out-of-order": (
+        patch_where("GET", ONE_BATCH, _completed_before_finalizing),
+        None,
+        {LIFECYCLE: "is before finalizing_at"},
+        MALFORMED,
+    ),
+    "request-counts-exceed-total": (
+        patch_where("GET", ONE_BATCH, _counts_exceed_total),
+        None,
+        {LIFECYCLE: "exceed total"},
+        MALFORMED,
+    ),
+    "finished-batch-cancel-accepted": (
+        _finished_cancel_accepted,
+        None,
+        {LIFECYCLE: "expected 400"},
+        MALFORMED,
+    ),
+}
+# The server itself keeps these batches running although the suite cancelled them.
+SERVER_KEEPS_RUNNING = {"cancel-ignored"}
+# The server hides the id of a file it wrote, so the suite cannot know to delete it.
+SERVER_HIDES_FILES = {"no-has-more-and-failed-without-error-file"}
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_check_catches_violation(run_suite, monkeypatch, name):
+    mutation, patch, must_fail, must_pass = MUTATIONS[name]
+    if patch is not None:
+        patch(monkeypatch)
+    with mutant(mutation) as running:
+        _, outcomes = run_suite(running, *BATCH_CHECKS)
+        left, still_running = leftover_files(running), running_batches(running)
+    assert set(must_fail) <= failed(outcomes), f"{name}: not caught: {outcomes}"
+    for check, fragment in must_fail.items():
+        assert outcomes[check]["category"] == "conformance", outcomes[check]
+        assert fragment in outcomes[check]["reason"], (check, outcomes[check]["reason"])
+    if must_pass is not None:
+        assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should pass"
+    # Cleanup after a failing check: every file deleted, every batch cancelled.
+    if name not in SERVER_HIDES_FILES:
+        assert left == [], f"{name}: files left behind: {left}"
+    if name not in SERVER_KEEPS_RUNNING:
+        assert still_running == [], f"{name}: batches left running: {still_running}"
+
+
+# -- the undocumented output format: reported live, failed elsewhere ----------------------
+
+
+def _rename_custom_id(request, handle):
+    response = handle(request)
+    if request.path.endswith("/content") and b'"custom_id"' in response.body:
+        response.body = response.body.replace(b'"custom_id"', b'"request_key"')
+    return response
+
+
+def test_other_output_format_is_reported_not_failed_live(run_suite, pytester):
+    with mutant(_rename_custom_id) as running:
+        _, outcomes = run_suite(running, "-k", LIFECYCLE, *BATCH_CHECKS[2:])
+    assert outcomes[LIFECYCLE]["outcome"] == "passed", outcomes[LIFECYCLE]
+    notes = _report(pytester)["notes"]
+    assert any("assumed" in note and "custom_id" in note for note in notes), notes
+
+
+def test_other_output_format_fails_against_the_emulator(pytester, monkeypatch):
+    original = batches_module._jsonl
+
+    def renamed(lines):
+        return original(
+            [
+                {("request_key" if k == "custom_id" else k): v for k, v in line.items()}
+                for line in lines
+            ]
+        )
+
+    monkeypatch.setattr(batches_module, "_jsonl", renamed)
+    for name in ("MOONSHOT_API_KEY", "MOONSHOT_BASE_URL", "KIMI_MODEL_ID", "KIMI_TARGET"):
+        monkeypatch.delenv(name, raising=False)
+    pytester.runpytest_inprocess(
+        "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-p", "no:hypothesispytest",
+        "--tb=no", "--target", "emulator", "-k", LIFECYCLE,
+        "--report-json", str(pytester.path / "report.json"),
+    )  # fmt: skip
+    checks = {c["check"]: c for c in _report(pytester)["checks"]}
+    assert checks[LIFECYCLE]["outcome"] == "failed", checks[LIFECYCLE]
+    assert "custom_id" in checks[LIFECYCLE]["reason"]
+
+
+# -- cleanup after Ctrl-C, and leftovers in the report ------------------------------------
+
+
+def test_cleanup_after_an_interrupt(run_suite, pytester, monkeypatch):
+    original = lifecycle_module.request_count_violations
+    calls = []
+
+    def interrupt_on_second_batch(batch):
+        calls.append(batch.get("id"))
+        if len(calls) == 2:  # both batches created, running, nothing judged yet
+            raise KeyboardInterrupt
+        return original(batch)
+
+    monkeypatch.setattr(lifecycle_module, "request_count_violations", interrupt_on_second_batch)
+    with mutant() as running:
+        result, _ = run_suite(running, "-k", LIFECYCLE, *BATCH_CHECKS[2:])
+        left, still_running, made = (
+            leftover_files(running),
+            running_batches(running),
+            batch_count(running),
+        )
+    report = _report(pytester)
+    # INTERNAL_ERROR until the suite conftest's `_kimi_provenance` teardown copes with
+    # `request.node.funcargs` being None after Ctrl-C (reported to the lead).
+    interrupted = (pytest.ExitCode.INTERRUPTED, pytest.ExitCode.INTERNAL_ERROR)
+    assert result.ret in interrupted and report["interrupted"] is True
+    assert made == 2 and still_running == [], still_running
+    assert left == [] and report["leftovers"] == []
+
+
+def _deletes_fail(request, handle):
+    if request.method == "DELETE":
+        return json_response(500, {"error": {"message": "boom", "type": "server_error"}})
+    return handle(request)
+
+
+def test_files_that_cannot_be_deleted_are_listed_with_their_ids(run_suite, pytester):
+    with mutant(_deletes_fail) as running:
+        _, outcomes = run_suite(running, *BATCH_CHECKS)
+        left = {f["id"] for f in leftover_files(running)}
+    leftovers = _report(pytester)["leftovers"]
+    assert failed(outcomes) == set(), outcomes  # cleanup trouble is reported, not a check
+    assert len(left) == 4  # two inputs, one output file, one error file
+    assert {line.split()[1] for line in leftovers} == left, leftovers
+    assert all("delete answered 500" in line for line in leftovers), leftovers
+
+
+# -- a target where batches take hours: cancelled after the polls, not waited for ---------
+
+
+def test_slow_batches_are_cancelled_and_reported_not_failed(run_suite, pytester):
+    stores: dict[str, Any] = {}
+
+    def frozen_after_listing(request, handle):
+        store = stores.get("batches")
+        if request.method == "GET" and store is not None and request.path.startswith("/batches/"):
+            batch_id = request.path.removeprefix("/batches/")
+            with store._lock:  # answer without observing: the batch never moves on
+                batch = store._batches.get(batch_id)
+                if batch is not None:
+                    return json_response(200, dict(batch))
+        return handle(request)
+
+    with mutant(frozen_after_listing) as running:
+        stores["batches"] = running.emulator.batches
+        _, outcomes = run_suite(running, *BATCH_CHECKS)
+        left, still_running = leftover_files(running), running_batches(running)
+    assert failed(outcomes) == set(), outcomes
+    notes = _report(pytester)["notes"]
+    assert any("after 3 polls: cancelled it" in note for note in notes), notes
+    assert any("still validating: not judged" in note for note in notes), notes
+    assert left == [] and still_running == []
