@@ -61,7 +61,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Any) -> Iterator[None]:
     """After a test that recorded, say where its cassette came from."""
     yield
-    cassette = request.node.funcargs.get("vcr")
+    cassette = (request.node.funcargs or {}).get("vcr")  # None after Ctrl-C
     if cassette is None or _record_mode(request.config) == "none" or not cassette.dirty:
         return
     if kimi_run.drift_dir is not None:

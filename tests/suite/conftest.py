@@ -59,7 +59,9 @@ def mutant(mutation: Mutation | None = None, **kwargs: Any) -> Iterator[Any]:
 def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
     """Run the suite live against `running`; return (pytest result, {check id: outcome})."""
 
-    def run(running: Any, *args: str, key: str | None = None) -> tuple[Any, dict[str, Any]]:
+    def run(
+        running: Any, *args: str, key: str | None = None, **inline: Any
+    ) -> tuple[Any, dict[str, Any]]:
         monkeypatch.setenv("MOONSHOT_API_KEY", running.api_key if key is None else key)
         for name in ("MOONSHOT_BASE_URL", "KIMI_MODEL_ID", "KIMI_TARGET"):
             monkeypatch.delenv(name, raising=False)
@@ -76,6 +78,7 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Cal
             "--report-json",
             str(report),
             *args,
+            **inline,  # e.g. no_reraise_ctrlc=True for runs that are interrupted on purpose
         )
         if not report.exists():
             return result, {}
