@@ -24,6 +24,13 @@ _OPTIONS = {
     "--rpm": "client-side pacing in requests per minute, e.g. 3 on Tier0 (env KIMI_RPM)",
     "--report-json": "write the conformance report as JSON to FILE",
     "--report-markdown": "write the conformance matrix as Markdown to FILE",
+    "--fuzz-examples": "Hypothesis examples per fuzz property (default 200 offline, 10 live)",
+}
+# flag -> help; forwarded when given.
+_FLAGS = {
+    "--live": "short for --target live",
+    "--drift": "compare this run's answers with the recorded baseline; breaking drift fails",
+    "--web-search": "also check the builtin $web_search tool (billed per call)",
 }
 
 
@@ -32,9 +39,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "The key is read from MOONSHOT_API_KEY only. Other arguments go to pytest. "
         "Exit code: pytest's (0 all passed, 1 failures, 4 bad configuration)."
     )
-    parser.add_argument("--live", action="store_true", help="short for --target live")
+    for flag, help_ in _FLAGS.items():
+        parser.add_argument(flag, action="store_true", help=help_)
     for option, help_ in _OPTIONS.items():
-        parser.add_argument(option, help=help_, choices=_choices(option))
+        metavar = "FILE" if option.startswith("--report") else None
+        parser.add_argument(option, help=help_, choices=_choices(option), metavar=metavar)
 
 
 def _choices(option: str) -> tuple[str, ...] | None:
@@ -43,8 +52,7 @@ def _choices(option: str) -> tuple[str, ...] | None:
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
     argv = ["--pyargs", "conformance.suite", "-c", str(SUITE_INI)]
-    if args.live:
-        argv.append("--live")
+    argv += [flag for flag in _FLAGS if getattr(args, flag[2:].replace("-", "_"))]
     for option in _OPTIONS:
         value = getattr(args, option[2:].replace("-", "_"))
         if value is not None:
