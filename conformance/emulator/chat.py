@@ -95,9 +95,20 @@ def _check_content(message: dict[str, Any], index: int) -> None:
     raise invalid(f"Invalid request: message at index {index} content must not be empty")
 
 
+def _check_tool_answer(message: dict[str, Any], index: int, calls: set[str]) -> None:
+    """A tool message answers a call of an earlier assistant message, by its id (the
+    guides' rule, kimi-api.md §3.1: "tool messages carry tool_call_id")."""
+    if message.get("tool_call_id") not in calls:
+        raise invalid(
+            f"Invalid request: tool message at index {index} must answer a tool call of an "
+            "earlier assistant message (its tool_call_id matches no call)"
+        )
+
+
 def _check_messages(messages: Any, rules: ParameterRules) -> list[dict[str, Any]]:
     if not isinstance(messages, list) or not messages:
         raise invalid("Invalid request: messages must not be empty")
+    calls: set[str] = set()
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
             raise invalid(f"Invalid request: message at index {i} must be an object")
@@ -108,6 +119,12 @@ def _check_messages(messages: Any, rules: ParameterRules) -> list[dict[str, Any]
                 "role must be one of system, user, assistant, tool"
             )
         _check_content(message, i)
+        if role == "tool":
+            _check_tool_answer(message, i, calls)
+        if role == "assistant" and isinstance(message.get("tool_calls"), list):
+            calls.update(
+                str(c["id"]) for c in message["tool_calls"] if isinstance(c, dict) and "id" in c
+            )
         if message.get("partial") is True and (role != "assistant" or i != len(messages) - 1):
             raise invalid(
                 "Invalid request: partial mode needs the last message to be an assistant "
