@@ -36,10 +36,16 @@ def describe(response: Any) -> str:
     return _scrub(f"{request.method} {path} -> {response.status_code}: {body}")
 
 
-def _raise_if_server_fault(response: Any, expected: int) -> None:
+def raise_if_server_fault(response: Any, expected: int = 200) -> None:
+    """Raise `ServerError` for a 5xx, or a 429 when `expected` is not 429: such an answer
+    says the server is down or busy, not that it broke its contract. Call it before
+    judging a streamed answer (whose body may not have been read)."""
     status = response.status_code
     if status >= 500 or (status == 429 and expected != 429):
         raise ServerError(f"server error, not a conformance failure: {describe(response)}")
+
+
+_raise_if_server_fault = raise_if_server_fault
 
 
 def violations_message(what: str, violations: Iterable[Any]) -> str:

@@ -20,7 +20,9 @@ import httpx2
 from conformance.config import Secret
 from conformance.transport import Meter, MeteredHttpx2Transport, MeteredHttpxTransport
 
-# Every request and the whole answer are bounded: nothing in the suite can hang.
+# Every request and the whole answer are bounded: nothing in the suite can hang. The read
+# timeout is the run's `Limits.read_seconds` (KIMI_READ_TIMEOUT, default 60 s); the total
+# time and size of one answer are bounded by the metered transport.
 TIMEOUT = {"connect": 10.0, "read": 60.0, "write": 30.0, "pool": 10.0}
 
 
@@ -32,8 +34,12 @@ class Target:
     base_url: str  # where requests are actually sent
     api_key: Secret
     meter: Meter
-    timeout: dict[str, float] = field(default_factory=lambda: dict(TIMEOUT))
+    timeout: dict[str, float] = field(default_factory=dict)  # empty: TIMEOUT + the limits
     _clients: list[Any] = field(default_factory=list, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.timeout:
+            self.timeout = {**TIMEOUT, "read": self.meter.limits.read_seconds}
 
     def http(self, *, authorization: str | None = "bearer", **headers: str) -> httpx.Client:
         """A raw httpx client. `authorization=None` sends no header; any other string

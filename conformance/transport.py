@@ -10,6 +10,11 @@ tokens each answer reports, and applies Moonshot's documented retry rules:
 | 429/403 `exceeded_current_quota_error`   | never retried (topping up is the only fix)    |
 | 5xx, or a connection error               | retried once, then left to the caller         |
 
+Every answer is also bounded, so nothing can hang or fill the memory: an answer larger
+than `Limits.max_answer_bytes` raises `AnswerTooLarge`, one still arriving after
+`Limits.answer_seconds` (a stream that never ends) raises `AnswerTooSlow`. The socket
+read timeout (`Limits.read_seconds`, used by `conformance.clients`) cuts a silent server.
+
 The raw-HTTP path (httpx) and the `openai` SDK path (httpx2, since openai 3) share this
 logic; only the class wrapping each library's `BaseTransport` differs.
 """
@@ -17,9 +22,10 @@ logic; only the class wrapping each library's `BaseTransport` differs.
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -28,8 +34,61 @@ import httpx
 import httpx2
 
 from conformance.budget import Budget, Pacer
+from conformance.errors import UsageError
 
 _USAGE_TOTAL = re.compile(rb'"total_tokens"\s*:\s*(\d+)')
+
+
+class AnswerTooLarge(Exception):
+    """The server sent more bytes than one answer may have (`Limits.max_answer_bytes`)."""
+
+
+class AnswerTooSlow(Exception):
+    """An answer was still arriving after `Limits.answer_seconds` (e.g. an endless stream)."""
+
+
+# environment variable -> (Limits field, default). Users rarely need them; tests and slow
+# links do. The defaults are what every run gets when they are not set.
+LIMIT_ENV: dict[str, tuple[str, float]] = {
+    "KIMI_READ_TIMEOUT": ("read_seconds", 60.0),
+    "KIMI_ANSWER_TIMEOUT": ("answer_seconds", 300.0),
+    "KIMI_MAX_ANSWER_BYTES": ("max_answer_bytes", 16 * 1024 * 1024),
+    "KIMI_RETRY_BACKOFF": ("backoff", 1.0),
+    "KIMI_MAX_RETRY_AFTER": ("max_retry_after", 30.0),
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on every request: socket read timeout, total time and size of one answer,
+    and the retry waits (first backoff, longest `Retry-After` honoured)."""
+
+    read_seconds: float = 60.0
+    answer_seconds: float = 300.0
+    max_answer_bytes: int = 16 * 1024 * 1024
+    backoff: float = 1.0
+    max_retry_after: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The defaults, overridden by the `LIMIT_ENV` variables that are set."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (attr, _default) in LIMIT_ENV.items():
+            text = env.get(name, "").strip()
+            if not text:
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                number = -1.0
+            if not number > 0 or number == float("inf"):
+                raise UsageError(
+                    f"{name} must be a positive number of seconds or bytes, "
+                    f"got {text!r}; fix or unset it"
+                )
+            values[attr] = int(number) if attr == "max_answer_bytes" else number
+        return cls(**values)
 
 
 @dataclass
@@ -64,6 +123,14 @@ class RetryPolicy:
             attempts["server"] += 1
             return self.backoff
         return None
+
+    @classmethod
+    def from_limits(cls, limits: Limits) -> RetryPolicy:
+        return cls(backoff=limits.backoff, max_retry_after=limits.max_retry_after)
+
+
+def _default_policy() -> RetryPolicy:
+    return RetryPolicy.from_limits(Limits.from_env())
 
 
 def _error_type(body: bytes) -> str | None:
@@ -100,8 +167,10 @@ class Meter:
 
     budget: Budget
     pacer: Pacer
-    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    policy: RetryPolicy = field(default_factory=_default_policy)
     sleep: Callable[[float], None] = time.sleep
+    limits: Limits = field(default_factory=Limits.from_env)
+    clock: Callable[[], float] = time.monotonic
 
     def before_send(self) -> None:
         self.budget.take_request()
@@ -110,15 +179,30 @@ class Meter:
 
 def _counting_stream_class(lib: ModuleType) -> type:
     class CountingStream(lib.SyncByteStream):  # type: ignore[name-defined,misc]
-        """Passes a streamed body through; charges the tokens it reports when closed."""
+        """Passes a body through within the run's bounds (size, total time); charges the
+        tokens it reports when closed."""
 
-        def __init__(self, inner: Any, meter: Meter) -> None:
+        def __init__(self, inner: Any, meter: Meter, started: float) -> None:
             self._inner = inner
             self._meter = meter
+            self._deadline = started + meter.limits.answer_seconds
             self._seen = bytearray()
+            self._size = 0
 
         def __iter__(self) -> Iterator[bytes]:
+            limits = self._meter.limits
             for chunk in self._inner:
+                self._size += len(chunk)
+                if self._size > limits.max_answer_bytes:
+                    raise AnswerTooLarge(
+                        f"the answer exceeded {limits.max_answer_bytes} bytes and was cut "
+                        "(KIMI_MAX_ANSWER_BYTES)"
+                    )
+                if self._meter.clock() > self._deadline:
+                    raise AnswerTooSlow(
+                        f"the answer was still arriving after {limits.answer_seconds:g} s "
+                        "and was cut (KIMI_ANSWER_TIMEOUT)"
+                    )
                 self._seen += chunk
                 yield chunk
 
@@ -142,8 +226,17 @@ def _metered_transport_class(lib: ModuleType) -> type:
             attempts = {"rate_limit": 0, "overload": 0, "server": 0, "network": 0}
             while True:
                 self.meter.before_send()
+                started = self.meter.clock()
                 try:
                     response = self.inner.handle_request(request)
+                    if getattr(response, "_content", None) is not None:
+                        _charge_in_memory(response, self.meter)  # a test double's answer
+                    else:
+                        response.stream = counting_stream(response.stream, self.meter, started)
+                        streamed = "text/event-stream" in response.headers.get("content-type", "")
+                        if streamed and response.status_code < 429 and response.status_code != 403:
+                            return response  # the caller reads it; tokens charged at close
+                        _read(response)  # inside the retry: a body cut short is a network error
                 except lib.TransportError:
                     if attempts["network"] >= self.meter.policy.network_retries:
                         raise
@@ -151,22 +244,12 @@ def _metered_transport_class(lib: ModuleType) -> type:
                     self.meter.sleep(self.meter.policy.backoff)
                     continue
                 if response.status_code >= 429 or response.status_code == 403:
-                    response.read()
                     delay = self.meter.policy.delay(
                         response.status_code, response.headers, response.content, attempts
                     )
                     if delay is not None:
-                        response.close()
                         self.meter.sleep(delay)
                         continue
-                    return response
-                streamed = "text/event-stream" in response.headers.get("content-type", "")
-                if streamed and getattr(response, "_content", None) is None:
-                    # Count the tokens when the caller has read the stream.
-                    response.stream = counting_stream(response.stream, self.meter)
-                    return response
-                response.read()
-                self.meter.budget.charge_tokens(usage_tokens(response.content))
                 return response
 
         def close(self) -> None:
@@ -176,6 +259,24 @@ def _metered_transport_class(lib: ModuleType) -> type:
         f"Metered{lib.__name__.title()}Transport"
     )
     return MeteredTransport
+
+
+def _charge_in_memory(response: Any, meter: Meter) -> None:
+    """An answer built in memory (already read): the same size bound and token charge."""
+    if len(response.content) > meter.limits.max_answer_bytes:
+        raise AnswerTooLarge(
+            f"the answer exceeded {meter.limits.max_answer_bytes} bytes (KIMI_MAX_ANSWER_BYTES)"
+        )
+    meter.budget.charge_tokens(usage_tokens(response.content))
+
+
+def _read(response: Any) -> None:
+    """Read the whole body; on any failure close the response before raising."""
+    try:
+        response.read()
+    except BaseException:
+        response.close()
+        raise
 
 
 MeteredHttpxTransport = _metered_transport_class(httpx)

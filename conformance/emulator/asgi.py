@@ -3,7 +3,8 @@
 Bodies are read up to a limit (larger ones get the documented 400 without reading on);
 streamed answers are sent chunk by chunk. Socket-level faults are real here: a slow first
 byte is an `await asyncio.sleep` before the first body byte, and a dropped connection
-aborts the response after part of it was sent (the server then closes the socket).
+aborts the response after part of it was sent (the server then closes the socket); a
+paced stream awaits between chunks and stops as soon as the client disconnects.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from conformance.emulator.core import MAX_UPLOAD_BYTES, Emulator
-from conformance.emulator.faults import DelayedStream
+from conformance.emulator.faults import DelayedStream, PacedStream
 from conformance.emulator.http import ApiError, Request, Response, error_response
 
 __all__ = ["EmulatorApp"]
@@ -75,7 +76,7 @@ class EmulatorApp:
         request = Request(
             scope["method"].upper(), path[len(_PREFIX) :] or "/", query, headers, body
         )
-        await self._send(send, self.emulator.handle(request))
+        await self._send(send, self.emulator.handle(request), receive)
 
     async def _read(self, receive: Receive) -> bytes | None:
         chunks: list[bytes] = []
@@ -93,7 +94,7 @@ class EmulatorApp:
                 break
         return b"".join(chunks)
 
-    async def _send(self, send: Send, response: Response) -> None:
+    async def _send(self, send: Send, response: Response, receive: Receive | None = None) -> None:
         headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
         stream = response.stream
         delay = 0.0
@@ -107,6 +108,9 @@ class EmulatorApp:
         if stream is None:
             await send({"type": "http.response.body", "body": response.body})
             return
+        if isinstance(stream, PacedStream):
+            await self._send_paced(send, stream, receive)
+            return
         try:
             for chunk in stream:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
@@ -116,3 +120,23 @@ class EmulatorApp:
                 close()
         # ConnectionDropped propagates: the server aborts the connection mid-body.
         await send({"type": "http.response.body", "body": b""})
+
+    async def _send_paced(self, send: Send, stream: PacedStream, receive: Receive | None) -> None:
+        gone = asyncio.Event()
+
+        async def watch() -> None:
+            while receive is not None:
+                if (await receive())["type"] == "http.disconnect":
+                    gone.set()
+                    return
+
+        watcher = asyncio.ensure_future(watch())
+        try:
+            for chunk in stream.chunks:
+                await asyncio.sleep(stream.interval)
+                if gone.is_set():
+                    return
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b""})
+        finally:
+            watcher.cancel()

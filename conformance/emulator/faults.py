@@ -8,8 +8,13 @@ a name with optional settings: `rate-limit`, `slow-first-byte:delay=0.2`,
 Two kinds: faults that *replace* the answer (`replace`: error statuses, HTML page,
 echoed credentials) and faults that *damage* the real answer (`damage`: slow first
 byte, dropped connection, truncated stream, malformed JSON). Socket-level damage is
-described with `DelayedStream` and `ConnectionDropped`, which every adapter renders as
-faithfully as it can.
+described with `DelayedStream`, `PacedStream` and `ConnectionDropped`, which every
+adapter renders as faithfully as it can.
+
+`HOSTILE_FAULT_NAMES` are answers no real server should send, made to attack the client:
+a stream that never ends (`endless-stream`, a keep-alive comment every `delay` seconds),
+a 50 MB body (`huge-body`), bytes that are not UTF-8 inside the JSON (`non-utf8`), and
+the caller's key spelled out over several SSE events and inside a URL (`leak-key`).
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from conformance.emulator.http import ApiError, Request, Response, error_respons
 
 __all__ = [
     "FAULT_NAMES",
+    "HOSTILE_FAULT_NAMES",
+    "HUGE_BODY_BYTES",
     "RATE_LIMIT_HEADERS",
     "ConnectionDropped",
     "DelayedStream",
     "FaultSpec",
     "Faults",
+    "PacedStream",
 ]
 
 RATE_LIMIT_HEADERS = {"retry-after": "1", "x-retry-after": "1", "msh-cooldown-seconds": "1"}
@@ -61,6 +69,9 @@ _DAMAGE = (
     "malformed-json",
 )
 FAULT_NAMES: tuple[str, ...] = (*_STATUS_FAULTS, *_DAMAGE, "html-error", "echo-credentials")
+HOSTILE_FAULT_NAMES: tuple[str, ...] = ("endless-stream", "huge-body", "non-utf8", "leak-key")
+HUGE_BODY_BYTES = 50 * 1024 * 1024
+_ENDLESS_LIMIT = 100_000  # keep-alives: even a client that never gives up is let go
 
 _HTML = (
     b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
@@ -91,6 +102,22 @@ class DelayedStream:
         yield from self.chunks
 
 
+class PacedStream:
+    """A response body with `interval` seconds before each chunk (sync adapters sleep,
+    async ones await). The ASGI adapter also stops it when the client disconnects."""
+
+    def __init__(self, interval: float, chunks: Iterable[bytes]) -> None:
+        self.interval = interval
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        import time
+
+        for chunk in self.chunks:
+            time.sleep(self.interval)
+            yield chunk
+
+
 @dataclass(frozen=True)
 class FaultSpec:
     """A named fault and when it fires: at most `times` times, on every `every`-th
@@ -103,9 +130,10 @@ class FaultSpec:
     delay: float = 1.0
 
     def __post_init__(self) -> None:
-        if self.name not in FAULT_NAMES:
+        if self.name not in FAULT_NAMES + HOSTILE_FAULT_NAMES:
             raise ValueError(
-                f"unknown fault {self.name!r}; choose one of: {', '.join(FAULT_NAMES)}"
+                f"unknown fault {self.name!r}; choose one of: "
+                f"{', '.join(FAULT_NAMES + HOSTILE_FAULT_NAMES)}"
             )
         for value, label in ((self.times, "times"), (self.every, "every")):
             if value is not None and value < 1:
@@ -185,7 +213,62 @@ def replace(spec: FaultSpec, request: Request) -> Response | None:
         seen = request.headers.get("authorization", "")
         message = f"Invalid Authentication: received Authorization {seen}"
         return error_response(ApiError(401, "invalid_authentication_error", message))
+    if spec.name == "huge-body":
+        return Response(200, {"content-type": "application/json"}, b"", _huge_body())
+    if spec.name == "leak-key":
+        return _leak_key(request)
     return None
+
+
+def _huge_body() -> Iterator[bytes]:
+    block = b"x" * (1024 * 1024)
+    yield b'{"padding":"'
+    for _ in range(HUGE_BODY_BYTES // len(block)):
+        yield block
+    yield b'"}'
+
+
+def _leak_key(request: Request) -> Response:
+    """A completion whose text holds the caller's key, raw and in a URL's query string;
+    streamed, the key is spread over several events (a few characters each)."""
+    import json
+
+    key = request.headers.get("authorization", "").partition(" ")[2]
+    text = f"Your key is {key}. Dashboard: https://example.invalid/keys?api_key={key}&x=1"
+    try:
+        body = json.loads(request.body or b"{}")
+    except ValueError:
+        body = {}
+    model = str(body.get("model", "kimi-k2.6")) if isinstance(body, dict) else "kimi-k2.6"
+    base = {"id": "chatcmpl-1eac0000000000000000000000", "created": 1700000000, "model": model}
+    if not (isinstance(body, dict) and body.get("stream")):
+        completion = {
+            **base,
+            "object": "chat.completion",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        }
+        return Response(200, {"content-type": "application/json"}, json.dumps(completion).encode())
+
+    def event(delta: dict[str, object], finish: str | None = None) -> bytes:
+        chunk = {
+            **base,
+            "object": "chat.completion.chunk",
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return b"data: " + json.dumps(chunk).encode() + b"\n\n"
+
+    pieces = [text[i : i + 5] for i in range(0, len(text), 5)]
+    events = [event({"role": "assistant", "content": ""})]
+    events += [event({"content": piece}) for piece in pieces]
+    events += [event({}, "stop"), b"data: [DONE]\n\n"]
+    return Response(200, {"content-type": "text/event-stream; charset=utf-8"}, b"", events)
 
 
 def _stream_then_drop(chunks: Iterable[bytes], keep: int) -> Iterator[bytes]:
@@ -213,10 +296,49 @@ def _corrupt_second(chunks: Iterable[bytes]) -> Iterator[bytes]:
         yield b'data: {"id": "chatcmpl-\n\n' if i == 1 else chunk
 
 
+def _endless(chunks: Iterable[bytes], *, streamed: bool) -> Iterator[bytes]:
+    for chunk in chunks:
+        if not chunk.startswith(b"data: [DONE]"):
+            yield chunk
+    keep_alive = b": still thinking\n\n" if streamed else b" "
+    for _ in range(_ENDLESS_LIMIT):
+        yield keep_alive
+
+
+_FIRST_ID = re.compile(rb'"id":\s*"')
+
+
+def _not_utf8(chunk: bytes) -> bytes:
+    """The first `"id"` string with an invalid UTF-8 sequence in front of its value."""
+    return _FIRST_ID.sub(lambda m: m.group(0) + b"\xc3\x28", chunk, count=1)
+
+
+def _not_utf8_stream(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    done = False
+    for chunk in chunks:
+        if not done and _FIRST_ID.search(chunk):
+            chunk, done = _not_utf8(chunk), True
+        yield chunk
+
+
 def damage(spec: FaultSpec, response: Response) -> Response:
     """The real answer, damaged as the fault says."""
     headers = dict(response.headers)
     name = spec.name
+    if name == "endless-stream":
+        headers.pop("content-length", None)
+        streamed = response.stream is not None
+        chunks = response.stream if streamed else [response.body]
+        return Response(
+            response.status,
+            headers,
+            b"",
+            PacedStream(spec.delay, _endless(chunks, streamed=streamed)),  # type: ignore[arg-type]
+        )
+    if name == "non-utf8":
+        if response.stream is None:
+            return Response(response.status, headers, _not_utf8(response.body))
+        return Response(response.status, headers, b"", _not_utf8_stream(response.stream))
     if response.stream is None:
         body = response.body
         if name == "slow-first-byte":

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import httpx2
 
-from conformance.emulator.faults import ConnectionDropped, DelayedStream
+from conformance.emulator.faults import ConnectionDropped, DelayedStream, PacedStream
 from conformance.emulator.http import Request, Response
 
 if TYPE_CHECKING:
@@ -79,9 +79,12 @@ async def _async_chunks(stream: Iterable[bytes], error: type[Exception]) -> Asyn
         if isinstance(stream, DelayedStream):
             await asyncio.sleep(stream.delay)
             stream = stream.chunks
+        interval = 0.0
+        if isinstance(stream, PacedStream):
+            interval, stream = stream.interval, stream.chunks
         for chunk in stream:
             yield chunk
-            await asyncio.sleep(0)  # let other tasks run between chunks, like a socket would
+            await asyncio.sleep(interval)  # let other tasks run between chunks, like a socket
     except ConnectionDropped as exc:
         raise error(str(exc)) from None
     finally:
