@@ -8,6 +8,7 @@ that says how to fix it.
 
 from __future__ import annotations
 
+import functools
 import os
 from importlib import resources
 from pathlib import Path
@@ -24,8 +25,14 @@ _ENV = {
 
 def data_dir(kind: str) -> Path:
     """Return the directory holding the package's `kind` data ("schemas" or "cassettes")."""
+    return _locate(kind, os.environ.get(_ENV[kind]) or None)
+
+
+@functools.lru_cache(maxsize=32)
+def _locate(kind: str, override: str | None) -> Path:
+    """Cached per environment value: validation asks for schemas_dir() on every document,
+    and the lookup (several stat calls) would otherwise cost more than validating."""
     env_var = _ENV[kind]
-    override = os.environ.get(env_var)
     if override:
         path = Path(override)
         if not path.is_dir():

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema.exceptions
 import jsonschema.protocols
 import jsonschema.validators
@@ -223,7 +224,11 @@ def check(name: str, document: object) -> list[Violation]:
 
     Errors are ordered by jsonschema's `relevance` (so the first is `best_match`'s
     choice), and each is reported at the underlying error inside any anyOf/oneOf/if.
+    A document the code-generated validator accepts skips straight to the invariants;
+    only a rejected one pays for jsonschema's detailed, ordered explanation.
     """
+    if _fast_verdict(name, document):
+        return invariants(name, document)
     errors = sorted(
         validator(name).iter_errors(document),
         key=jsonschema.exceptions.relevance,
@@ -235,6 +240,23 @@ def check(name: str, document: object) -> list[Violation]:
         if violation not in violations:
             violations.append(violation)
     return violations + invariants(name, document)
+
+
+def _fast_verdict(name: str, document: object) -> bool:
+    """True when the fast validator (fastjsonschema, compiled from `bundle(name)` to
+    Python code) accepts `document`. Its verdicts agree with jsonschema's on every
+    example and generated mutation (tests/test_schemas_fast_path.py); it explains
+    nothing, so a False sends the document to the jsonschema validator."""
+    try:
+        _fast_validator(schemas_dir(), _known(name))(document)
+    except fastjsonschema.JsonSchemaValueException:
+        return False
+    return True
+
+
+@functools.cache
+def _fast_validator(directory: Path, name: str) -> Callable[[object], object]:
+    return fastjsonschema.compile(bundle(name))
 
 
 # ---------------------------------------------------------------- invariants
