@@ -29,6 +29,7 @@ NAMES = [
     "batch",
     "batch.input-line",
     "batch.list",
+    "batch.output-line",
     "batch.request",
     "chat.completion",
     "chat.completion.chunk",

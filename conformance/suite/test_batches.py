@@ -41,38 +41,9 @@ CANCELLED_OR_CANCELLING = ("cancelling", "cancelled")
 # ⚠ UNCERTAIN (kimi-api.md §6): Moonshot does not document the line format of a batch output
 # file. This schema is the assumption the check makes; a live run that sees another shape
 # reports it (a note in the report) instead of failing, so the first live run tells us.
-OUTPUT_LINE_SCHEMA: dict[str, Any] = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "Batch output line (assumed)",
-    "description": (
-        "One line of a batch output .jsonl file. ASSUMPTION: Moonshot does not document this "
-        "format (kimi-api.md §6 ⚠); we assume OpenAI's Batch API line, whose request shape "
-        "Moonshot copies: {id, custom_id, response: {status_code, request_id, body}, error}, "
-        "one line per input line, body a chat.completion (checked against that schema)."
-    ),
-    "type": "object",
-    "required": ["custom_id", "response"],
-    "properties": {
-        "id": {"type": "string"},
-        "custom_id": {"type": "string", "minLength": 1},
-        "response": {
-            "type": "object",
-            "required": ["status_code", "body"],
-            "properties": {
-                "status_code": {"type": "integer", "enum": [200]},
-                "request_id": {"type": ["string", "null"]},
-                "body": {"type": "object"},
-            },
-        },
-        "error": {"type": "null"},
-    },
-}
-
-
 def output_findings(content: str, custom_ids: list[str]) -> list[str]:
-    """What in an output file breaks the assumed format (an empty list: it conforms)."""
-    import jsonschema
-
+    """What in an output file breaks the assumed format (schema `batch.output-line`,
+    whose description states the assumption); an empty list: it conforms."""
     from conformance import schemas
 
     lines = [line for line in content.splitlines() if line.strip()]
@@ -86,16 +57,11 @@ def output_findings(content: str, custom_ids: list[str]) -> list[str]:
         except ValueError:
             findings.append(f"line {number} is not JSON")
             continue
-        error = jsonschema.exceptions.best_match(
-            jsonschema.Draft7Validator(OUTPUT_LINE_SCHEMA).iter_errors(item)
-        )
-        if error is not None:
-            where = "/".join(str(p) for p in error.absolute_path) or "the line"
-            findings.append(f"line {number}: {where}: {error.message}"[:200])
+        violations = schemas.check("batch.output-line", item)
+        if violations:
+            findings.append(f"line {number}: {violations[0]}"[:200])
             continue
         seen.append(item["custom_id"])
-        for violation in schemas.check("chat.completion", item["response"]["body"]):
-            findings.append(f"line {number}: response.body is not a chat.completion: {violation}")
     if sorted(seen) != sorted(custom_ids) and not findings:
         findings.append(
             f"output custom_ids {sorted(seen)} != input custom_ids {sorted(custom_ids)}"
