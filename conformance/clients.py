@@ -26,6 +26,9 @@ from conformance.transport import Meter, MeteredHttpx2Transport, MeteredHttpxTra
 TIMEOUT = {"connect": 10.0, "read": 60.0, "write": 30.0, "pool": 10.0}
 
 
+_HTTP_LOGGERS = ("httpx", "httpx2", "httpcore", "httpcore2", "openai")
+
+
 @dataclass
 class Target:
     """Where the suite's requests go, with the key and the cost controls of this run."""
@@ -40,6 +43,10 @@ class Target:
     def __post_init__(self) -> None:
         if not self.timeout:
             self.timeout = {**TIMEOUT, "read": self.meter.limits.read_seconds}
+        self.meter.add_secret(self.api_key.reveal())  # answers never carry it back
+        from conformance.scrub import scrub_loggers
+
+        scrub_loggers(*_HTTP_LOGGERS)  # they log URLs and headers at INFO/DEBUG
 
     def http(self, *, authorization: str | None = "bearer", **headers: str) -> httpx.Client:
         """A raw httpx client. `authorization=None` sends no header; any other string

@@ -55,6 +55,7 @@ __all__ = [
     "missing_recording_message",
     "read_provenance",
     "safe_yaml_serializer",
+    "scrub_vcr_logs",
     "vcr_config",
     "write_provenance",
 ]
@@ -326,13 +327,23 @@ def vcr_config(scrubber: Scrubber, *, record_mode: str | None = "none") -> dict[
     }
 
 
+def scrub_vcr_logs() -> None:
+    """vcrpy logs every request and answer it records, raw (before our hooks scrub them);
+    at DEBUG/INFO that would put an echoed key into pytest's captured logs."""
+    from conformance.scrub import scrub_loggers
+
+    scrub_loggers("vcr", "vcr.cassette", "vcr.stubs", "vcr.request")
+
+
 def configure_vcr(vcr: Any) -> None:
-    """Register the body matcher and the safe YAML serializer on a `vcr.VCR`, and make its
-    cassette errors name the file. For pytest-recording's `pytest_recording_configure`."""
+    """Register the body matcher and the safe YAML serializer on a `vcr.VCR`, make its
+    cassette errors name the file, and scrub its logs. For pytest-recording's
+    `pytest_recording_configure`."""
     vcr.register_matcher(BODY_MATCHER, kimi_body)
     vcr.register_serializer("yaml", safe_yaml_serializer)
     if not isinstance(vcr.persister, _NamingPersister):
         vcr.register_persister(_NamingPersister(vcr.persister))
+    scrub_vcr_logs()
 
 
 def missing_recording_message(test_id: str, cassette_path: os.PathLike[str] | str) -> str:

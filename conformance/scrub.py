@@ -15,6 +15,7 @@ input: what it cannot parse it still scrubs as text, or as bytes.
 from __future__ import annotations
 
 import json as _json
+import logging
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -25,6 +26,8 @@ __all__ = [
     "REDACTED",
     "SENSITIVE_REQUEST_HEADERS",
     "Scrubber",
+    "ScrubbingFilter",
+    "scrub_loggers",
     "scrubber_from_env",
     "secret_forms",
 ]
@@ -288,3 +291,35 @@ def scrubber_from_env(environ: Mapping[str, str] | None = None) -> Scrubber:
     """A Scrubber for the keys in the environment: MOONSHOT_API_KEY, and OPENAI_API_KEY."""
     env = os.environ if environ is None else environ
     return Scrubber(v for v in (env.get("MOONSHOT_API_KEY"), env.get("OPENAI_API_KEY")) if v)
+
+
+class ScrubbingFilter(logging.Filter):
+    """A logging filter that scrubs each record's message (known keys from the
+    environment, bearer tokens, `sk-` keys, account ids) before any handler sees it.
+
+    HTTP libraries log URLs (a key in a query string) and vcrpy logs whole answers (an
+    echoed key) at INFO/DEBUG, which `pytest --log-level=DEBUG` shows and JUnit keeps.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record: leave it to logging's own error handling
+            return True
+        record.msg = scrubber_from_env().url(message)
+        record.args = ()
+        return True
+
+
+_FILTER = ScrubbingFilter()
+
+
+def scrub_loggers(*prefixes: str) -> None:
+    """Put the scrubbing filter on the loggers named by `prefixes` and on every existing
+    child of them (a logger's filters do not apply to its children). Idempotent."""
+    existing = list(logging.Logger.manager.loggerDict)
+    names = [n for n in existing if any(n == p or n.startswith(p + ".") for p in prefixes)]
+    for name in [*prefixes, *names]:
+        logger = logging.getLogger(name)
+        if _FILTER not in logger.filters:
+            logger.addFilter(_FILTER)

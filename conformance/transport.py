@@ -37,6 +37,7 @@ from conformance.budget import Budget, Pacer
 from conformance.errors import UsageError
 
 _USAGE_TOTAL = re.compile(rb'"total_tokens"\s*:\s*(\d+)')
+_REDACTED = b"<redacted>"
 
 
 class AnswerTooLarge(Exception):
@@ -171,6 +172,22 @@ class Meter:
     sleep: Callable[[float], None] = time.sleep
     limits: Limits = field(default_factory=Limits.from_env)
     clock: Callable[[], float] = time.monotonic
+    # The run's key, in every form: removed from every answer before anything reads it,
+    # so a server echoing it cannot put it into an exception, a report or a log.
+    _secret_forms: list[bytes] = field(default_factory=list, repr=False)
+
+    def add_secret(self, secret: str) -> None:
+        from conformance.scrub import MIN_SECRET_LENGTH, secret_forms
+
+        if len(secret) >= MIN_SECRET_LENGTH:
+            forms = {f.encode() for f in secret_forms(secret)} | set(self._secret_forms)
+            self._secret_forms[:] = sorted(forms, key=len, reverse=True)
+
+    def redact(self, data: bytes) -> bytes:
+        for form in self._secret_forms:
+            if form in data:
+                data = data.replace(form, _REDACTED)
+        return data
 
     def before_send(self) -> None:
         self.budget.take_request()
@@ -191,6 +208,9 @@ def _counting_stream_class(lib: ModuleType) -> type:
 
         def __iter__(self) -> Iterator[bytes]:
             limits = self._meter.limits
+            forms = self._meter._secret_forms
+            hold = max((len(f) for f in forms), default=1) - 1  # a key split across chunks
+            carry = b""
             for chunk in self._inner:
                 self._size += len(chunk)
                 if self._size > limits.max_answer_bytes:
@@ -204,7 +224,16 @@ def _counting_stream_class(lib: ModuleType) -> type:
                         "and was cut (KIMI_ANSWER_TIMEOUT)"
                     )
                 self._seen += chunk
-                yield chunk
+                if not forms:
+                    yield chunk
+                    continue
+                data = self._meter.redact(carry + chunk)
+                cut = max(0, len(data) - hold)
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
+            if carry:
+                yield carry
 
         def close(self) -> None:
             self._meter.budget.charge_tokens(usage_tokens(bytes(self._seen)))
@@ -262,12 +291,16 @@ def _metered_transport_class(lib: ModuleType) -> type:
 
 
 def _charge_in_memory(response: Any, meter: Meter) -> None:
-    """An answer built in memory (already read): the same size bound and token charge."""
+    """An answer built in memory (already read): the same size bound, token charge and
+    key redaction."""
     if len(response.content) > meter.limits.max_answer_bytes:
         raise AnswerTooLarge(
             f"the answer exceeded {meter.limits.max_answer_bytes} bytes (KIMI_MAX_ANSWER_BYTES)"
         )
     meter.budget.charge_tokens(usage_tokens(response.content))
+    redacted = meter.redact(response.content)
+    if redacted != response.content:
+        response._content = redacted
 
 
 def _read(response: Any) -> None:

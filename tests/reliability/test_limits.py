@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import quote_plus
 
 import httpx
 import httpx2
@@ -178,3 +179,29 @@ def test_an_httpcore_error_that_escaped_mapping_is_still_network():
 
     assert categorize(httpcore2.RemoteProtocolError("peer closed")) == "network"
     assert categorize(httpcore2.ReadTimeout("slow")) == "network"
+
+
+@pytest.mark.parametrize("cut", [1, 7, 20, 33])
+def test_the_runs_key_is_redacted_from_answers_even_split_across_chunks(cut):
+    key = "sk-canary" + "Zq8" * 14
+    body = f'{{"error": {{"message": "received Bearer {key} and {quote_plus(key)}"}}}}'.encode()
+    meter = Meter(budget=Budget(max_requests=5, max_tokens=1000), pacer=Pacer(None))
+    meter.add_secret(key)
+
+    def answer(request):
+        return httpx.Response(401, content=iter([body[:cut], body[cut:40], body[40:]]))
+
+    transport = MeteredHttpxTransport(httpx.MockTransport(answer), meter)
+    with httpx.Client(transport=transport) as client:
+        text = client.get("https://api.test/v1/models").text
+    assert key not in text and quote_plus(key) not in text
+    assert text.count("<redacted>") == 2 and text.startswith('{"error"')
+
+
+def test_without_a_key_answers_pass_through_untouched():
+    meter = Meter(budget=Budget(max_requests=5, max_tokens=1000), pacer=Pacer(None))
+    body = b'{"content": "sk-looks-like-a-key-but-is-not-ours-000"}'
+    chunks = iter([body[:10], body[10:]])
+    mock = httpx.MockTransport(lambda r: httpx.Response(200, content=chunks))
+    with httpx.Client(transport=MeteredHttpxTransport(mock, meter)) as client:
+        assert client.get("https://api.test/v1/x").content == body
