@@ -41,6 +41,21 @@ def _is_low_level_network_error(exc: BaseException) -> bool:
     return type(exc).__module__.split(".")[0] in _NETWORK_MODULES[2:]
 
 
+def _shown(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and the causes Python would show with it (not `from None` contexts)."""
+    current: BaseException | None = exc
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif not current.__suppress_context__:
+            current = current.__context__
+        else:
+            current = None
+
+
 def categorize(exc: BaseException) -> str:
     """The category of a check's exception, looking through its whole chain.
 
@@ -58,6 +73,7 @@ def categorize(exc: BaseException) -> str:
     from vcr.errors import CannotOverwriteExistingCassetteException
 
     from conformance.budget import BudgetExhausted
+    from conformance.errors import UsageError
     from conformance.transport import AnswerTooLarge, AnswerTooSlow
 
     chain = list(_chain(exc))
@@ -81,7 +97,9 @@ def categorize(exc: BaseException) -> str:
             return "network"
     if isinstance(exc, AssertionError):
         return "conformance"
-    if any(isinstance(item, (json.JSONDecodeError, UnicodeDecodeError)) for item in chain):
+    if isinstance(exc, UsageError):  # our configuration or data (a damaged schema file)
+        return "error"
+    if any(isinstance(item, (json.JSONDecodeError, UnicodeDecodeError)) for item in _shown(exc)):
         return "conformance"
     if isinstance(exc, openai.APIResponseValidationError):
         return "conformance"

@@ -205,3 +205,19 @@ def test_without_a_key_answers_pass_through_untouched():
     mock = httpx.MockTransport(lambda r: httpx.Response(200, content=chunks))
     with httpx.Client(transport=MeteredHttpxTransport(mock, meter)) as client:
         assert client.get("https://api.test/v1/x").content == body
+
+
+def test_our_own_broken_data_is_an_error_not_conformance():
+    from conformance.errors import UsageError
+
+    try:
+        try:
+            json.loads("{")
+        except ValueError:
+            raise UsageError("schema balance.json is not valid JSON") from None
+    except UsageError as exc:
+        assert categorize(exc) == "error"
+    try:
+        json.loads("{")
+    except ValueError as exc:
+        assert categorize(exc) == "conformance"  # the server's body, parsed by the SDK
