@@ -34,11 +34,25 @@ CONTROL = "".join(chr(c) for c in range(0x20)) + "\x7f"
 OTHER = "\"\\/<>&'`{}[]:,\u2028\u2029\u00a0\u3000\ufffd"
 STRESS_CHARACTERS = CJK + RTL + COMBINING + ZERO_WIDTH + ASTRAL + CONTROL + OTHER
 
-_characters = st.one_of(
-    st.sampled_from(STRESS_CHARACTERS),
-    st.characters(blacklist_categories=("Cs",)),
-    st.sampled_from("abcdefghijklmnopqrstuvwxyz ABC 0123456789.?!"),
+# Three kinds of text: `st.text` over one alphabet would merge the hostile characters
+# into one character set and draw them no more often than any other code point.
+_SEQUENCES = (
+    "e\u0301",  # a letter and a combining mark
+    "\U0001f3f3\ufe0f\u200d\U0001f308",  # a ZWJ emoji sequence
+    "\U0001f469\U0001f3fd\u200d\U0001f4bb",
 )
+_HOSTILE = st.sampled_from(STRESS_CHARACTERS + "abcdefghijklmnopqrstuvwxyz 0123456789.?!")
+_ANY = st.characters(blacklist_categories=("Cs",))
+
+
+def _text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
+    sequences = st.lists(st.sampled_from(_SEQUENCES), min_size=1, max_size=3).map("".join)
+    return st.one_of(
+        st.text(_HOSTILE, min_size=min_size, max_size=max_size),
+        st.text(_ANY, min_size=min_size, max_size=max_size),
+        st.tuples(st.text(_HOSTILE, max_size=4), sequences).map("".join),
+    )
+
 
 # The widest name every documented generation accepts: `{2,63}` (2026-05 … 08-12)
 # is inside `{0,255}` (EN 2026-08-17) and `{0,127}` (CN 2026-09), kimi-api.md §3.1 ⚠.
@@ -73,12 +87,12 @@ def stress_text(
     characters (a drawn piece repeated: cheap to generate, still varied). Unless `blank`,
     the text is never only whitespace (the API: "content must not be empty").
     """
-    short = st.text(_characters, min_size=min_size, max_size=max_size)
+    short = _text(min_size, max_size)
     strategy = short
     if long_size > max_size:
         long = st.builds(
             lambda piece, size: (piece * (size // max(len(piece), 1) + 1))[:size],
-            st.text(_characters, min_size=1, max_size=32),
+            _text(1, 32),
             st.integers(max_size + 1, long_size),
         )
         strategy = st.one_of(short, short, short, long)

@@ -24,17 +24,15 @@ def property_names() -> st.SearchStrategy[str]:
     return identifiers(1, 16)
 
 
-def _described(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
-    return st.one_of(
-        st.just(schema),
-        stress_text(max_size=24).map(lambda text: {**schema, "description": text}),
-    )
+def _described(pair: tuple[dict[str, Any], str | None]) -> dict[str, Any]:
+    schema, description = pair
+    return schema if description is None else {**schema, "description": description}
 
 
 @functools.cache
 def _scalars() -> st.SearchStrategy[dict[str, Any]]:
     bounds = st.integers(-1000, 1000)
-    return st.one_of(
+    kinds = st.one_of(
         st.just({"type": "string"}),
         st.lists(stress_text(max_size=8), min_size=1, max_size=4, unique=True).map(
             lambda values: {"type": "string", "enum": values}
@@ -44,7 +42,8 @@ def _scalars() -> st.SearchStrategy[dict[str, Any]]:
             lambda pair: {"type": "integer", "minimum": pair[0], "maximum": pair[0] + pair[1]}
         ),
         st.just({"type": "number"}),
-    ).flatmap(_described)
+    )
+    return st.tuples(kinds, st.none() | stress_text(max_size=24)).map(_described)
 
 
 @functools.cache
@@ -69,15 +68,13 @@ def _object(children: st.SearchStrategy[dict[str, Any]]) -> st.SearchStrategy[di
 @functools.cache
 def parameter_schemas(max_depth: int = 2) -> st.SearchStrategy[dict[str, Any]]:
     """A tool's `parameters`: an object schema, nested at most `max_depth` levels."""
-    children = st.recursive(
-        _scalars(),
-        lambda inner: st.one_of(
-            inner.map(lambda items: {"type": "array", "items": items}), _object(inner)
-        ),
-        max_leaves=4,
-    )
-    if max_depth <= 1:
-        children = _scalars()
+    children = _scalars()
+    for _ in range(max_depth - 1):
+        children = st.one_of(
+            children,
+            children.map(lambda items: {"type": "array", "items": items}),
+            _object(children),
+        )
     return _object(children)
 
 

@@ -22,6 +22,7 @@ reproduce it, and the entry to append to `fuzz_regressions.json` to keep it.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,7 @@ def _client(kimi_run: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def campaign(kimi_run: Any, kimi_model: str, kimi_models: Any) -> Campaign:
+def campaign(kimi_run: Any, kimi_model: str, kimi_models: Any) -> Iterator[Campaign]:
     client = _client(kimi_run)
 
     def send(body: dict[str, Any]) -> oracle.Exchange:
@@ -85,7 +86,8 @@ def campaign(kimi_run: Any, kimi_model: str, kimi_models: Any) -> Campaign:
         examples=kimi_run.settings.fuzz_examples,
         models_document=kimi_models,
     )
-    return fuzz
+    yield fuzz
+    client.close()
 
 
 def test_valid_payloads_accepted(campaign: Campaign) -> None:
