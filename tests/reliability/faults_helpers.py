@@ -23,6 +23,7 @@ FAST_LIMITS = {
     "KIMI_ANSWER_TIMEOUT": "0.5",  # an endless stream is cut after 0.5 s
     "KIMI_RETRY_BACKOFF": "0.01",
     "KIMI_MAX_RETRY_AFTER": "0.01",  # the emulator's Retry-After is 1 s
+    "KIMI_MAX_ANSWER_BYTES": str(2 * 1024 * 1024),  # the 50 MB body is cut at 2 MiB
 }
 SLOW_FIRST_BYTE = 0.5
 ENDLESS_INTERVAL = 0.02

@@ -1,0 +1,207 @@
+"""Every figure the project tracks, in one table, each with the command behind it.
+
+    python benchmarks/run.py [--quick] [--markdown]
+
+Runs the other benchmark scripts as subprocesses (each prints its own figures; this
+script picks them out of their output) and one emulator run of the suite for the cost of
+a run. `--quick` uses smaller samples (minutes -> about a minute); `--markdown` prints the
+table as Markdown for docs. A figure whose script is missing or failed is shown as such,
+never invented. Prints the machine the figures were measured on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = "python"  # as shown in the commands; the script runs sys.executable
+
+
+@dataclass
+class Figure:
+    name: str
+    value: str
+    command: str
+
+
+def _run(argv: list[str], timeout: float = 900) -> tuple[str, float]:
+    """stdout+stderr of a script and its wall time; "" when it could not run."""
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(
+            [sys.executable, *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=HERE.parent,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"<failed: {type(exc).__name__}>", time.perf_counter() - started
+    output = done.stdout + done.stderr
+    if done.returncode != 0:
+        output += f"\n<failed: exit {done.returncode}>"
+    return output, time.perf_counter() - started
+
+
+def _pick(output: str, pattern: str, fmt: str = "{0}") -> str:
+    found = re.search(pattern, output, re.MULTILINE)
+    if found:
+        return fmt.format(*found.groups())
+    if "<failed: missing>" in output:
+        return "not available (the script is missing)"
+    if "<failed" in output:
+        return "failed (run the command to see why)"
+    return "not reported"
+
+
+def _script(name: str, args: list[str]) -> tuple[str, str]:
+    """(output, command shown) of benchmarks/<name>.py, or a note that it is missing."""
+    path = HERE / f"{name}.py"
+    command = " ".join([PY, f"benchmarks/{name}.py", *args])
+    if not path.exists():
+        return "<failed: missing>", command
+    output, _ = _run([str(path), *args])
+    return output, command
+
+
+def plugin_figures(quick: bool) -> list[Figure]:
+    args = ["--runs", "3" if quick else "10"]
+    out, cmd = _script("plugin", args)
+    return [
+        Figure(
+            "plugin overhead on an unrelated 50-test run",
+            _pick(out, r"plugin overhead\s+(.+)$"),
+            cmd,
+        ),
+        Figure("import conformance.plugin (after pytest)", _pick(out, r"plugin alone: (.+)$"), cmd),
+        Figure("replay run wall time (median)", _pick(out, r"wall time\s+(.+)$"), cmd),
+    ]
+
+
+def validation_figures(quick: bool) -> list[Figure]:
+    args = ["--size", "300", "--repeat", "1"] if quick else []
+    out, cmd = _script("validation", args)
+    return [
+        Figure(
+            "validation: API answers/s (check vs validate afresh)",
+            _pick(out, r"API answers.*?check\s+([\d,]+)/s\s+afresh\s+([\d,]+)/s\s+([\d.]+x)",
+                  "{0}/s vs {1}/s ({2})"),
+            cmd,
+        ),
+        Figure(
+            "validation: documented examples/s (check vs afresh)",
+            _pick(out, r"whole \(\d+\)\s+check\s+([\d,]+)/s\s+afresh\s+([\d,]+)/s\s+([\d.]+x)",
+                  "{0}/s vs {1}/s ({2})"),
+            cmd,
+        ),
+    ]  # fmt: skip
+
+
+def emulator_figures(quick: bool) -> list[Figure]:
+    args = ["--requests", "300", "--streams", "20", "--rounds", "2"] if quick else []
+    out, cmd = _script("emulator", args)
+    return [
+        Figure("emulator in-process: requests/s, median latency",
+               _pick(out, r"in-process core: ([\d,]+ req/s), median (.+)$", "{0}, {1}"), cmd),
+        Figure("emulator through the openai SDK: requests/s, median",
+               _pick(out, r"in-process openai SDK: ([\d,]+ req/s), median (.+)$", "{0}, {1}"), cmd),
+        Figure("emulator over loopback: concurrent streams",
+               _pick(out, r"loopback: (.+)$"), cmd),
+    ]  # fmt: skip
+
+
+def fuzz_figures(quick: bool) -> list[Figure]:
+    out, cmd = _script("fuzz", ["--quick"] if quick else [])
+    return [
+        Figure("fuzz: examples per second", _pick(out, r"([\d,.]+ examples/s.*)$"), cmd),
+        Figure("fuzz: Schemathesis comparison", _pick(out, r"(?i)(schemathesis.*)$"), cmd),
+    ]
+
+
+def lint_figures(_quick: bool) -> list[Figure]:
+    out, cmd = _script("lint", [])
+    return [Figure("lint: files per second", _pick(out, r"files/second:\s+([\d,]+)"), cmd)]
+
+
+def run_cost_figures(_quick: bool) -> list[Figure]:
+    """Requests, tokens and wall time of a whole emulator run of the suite."""
+    command = "kimi-conformance run --target emulator --report-json r.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "r.json"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MOONSHOT_", "KIMI_"))}
+        started = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "conformance", "run", "--target", "emulator",
+             "--report-json", str(report)],
+            capture_output=True, text=True, timeout=900, env=env, cwd=tmp,
+        )  # fmt: skip
+        wall = time.perf_counter() - started
+        if not report.exists():
+            failed = f"failed (exit {done.returncode})"
+            return [Figure("suite run: requests, tokens", failed, command)]
+        data = json.loads(report.read_text())
+    totals = data["totals"]
+    return [
+        Figure("suite run (emulator): requests, tokens",
+               f"{data['requests']} requests, {data['tokens']} tokens", command),
+        Figure("suite run (emulator): checks, wall time",
+               f"{totals['passed']} passed, {totals['skipped']} skipped, "
+               f"{totals['failed'] + totals['error']} failed; {wall:.1f} s", command),
+    ]  # fmt: skip
+
+
+SECTIONS = {
+    "plugin": plugin_figures,
+    "validation": validation_figures,
+    "emulator": emulator_figures,
+    "fuzz": fuzz_figures,
+    "lint": lint_figures,
+    "run": run_cost_figures,
+}
+
+
+def machine() -> str:
+    cpus = os.cpu_count() or 0
+    return (
+        f"{platform.system()} {platform.release()} {platform.machine()}, {cpus} CPUs, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def render(figures: list[Figure], markdown: bool) -> str:
+    rows = [(f.name, f.value, f.command) for f in figures]
+    if markdown:
+        lines = ["| figure | value | command |", "|---|---|---|"]
+        lines += [f"| {n} | {v} | `{c}` |" for n, v, c in rows]
+        return "\n".join(lines)
+    widths = [max(len(r[i]) for r in rows) for i in range(2)]
+    return "\n".join(f"{n:<{widths[0]}}  {v:<{widths[1]}}  {c}" for n, v, c in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller samples")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--only", choices=sorted(SECTIONS), action="append", help="measure only these"
+    )
+    args = parser.parse_args()
+    figures: list[Figure] = []
+    for name in args.only or list(SECTIONS):
+        figures += SECTIONS[name](args.quick)
+    print(f"measured on: {machine()}")
+    print(render(figures, args.markdown))
+
+
+if __name__ == "__main__":
+    main()
