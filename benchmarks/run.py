@@ -121,11 +121,17 @@ def emulator_figures(quick: bool) -> list[Figure]:
 
 
 def fuzz_figures(quick: bool) -> list[Figure]:
-    out, cmd = _script("fuzz", ["--quick"] if quick else [])
+    out, cmd = _script("fuzz", ["--examples", "50"] if quick else [])
     return [
-        Figure("fuzz: examples per second", _pick(out, r"([\d,.]+ examples/s.*)$"), cmd),
-        Figure("fuzz: Schemathesis comparison", _pick(out, r"(?i)(schemathesis.*)$"), cmd),
-    ]
+        Figure("fuzz: valid examples/s (in-process, loopback)",
+               _pick(out, r"in-process\s+valid\s+([\d.]+ examples/s)", "{0}") + ", "
+               + _pick(out, r"loopback\s+valid\s+([\d.]+ examples/s)", "{0}"), cmd),
+        Figure("fuzz: invalid examples/s (loopback)",
+               _pick(out, r"loopback\s+invalid\s+([\d.]+ examples/s)"), cmd),
+        Figure("fuzz: Schemathesis on the same endpoint",
+               _pick(out, r"^schemathesis\s+([\d.?]+ examples/s \(\d+ test cases in [\d.]+ s)",
+                     "{0})"), cmd),
+    ]  # fmt: skip
 
 
 def lint_figures(_quick: bool) -> list[Figure]:
