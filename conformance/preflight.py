@@ -64,6 +64,11 @@ def base_url_problem(url: str) -> str | None:
         return f"base URL: {trouble}"
     if not parts.scheme or not host or url != url.strip() or "@" in parts.netloc:
         return f"base URL: {trouble}"
+    if parts.query or parts.fragment:
+        return (
+            f"base URL {verdict.url!r} has a query string or fragment, which the API does not "
+            "use and logs would keep (never put the key in a URL); remove it"
+        )
     path = parts.path.rstrip("/")
     if not path:
         return f"base URL {verdict.url!r} is missing /v1: {verdict.fix}"
@@ -80,8 +85,15 @@ def base_url_problem(url: str) -> str | None:
     return None
 
 
-def run_preflight(run: Any) -> Any:
-    """Check a live run's configuration; return the `GET /models` document.
+def _shown(url: str) -> str:
+    from conformance.scrub import scrubber_from_env
+
+    return scrubber_from_env().url(url)
+
+
+def run_preflight(run: Any) -> tuple[Any, str, str]:
+    """Check a live run's configuration; return (the `GET /models` document, the model
+    chosen from it, how it was chosen).
 
     Raises `UsageError` with one line on the first problem found.
     """
@@ -98,13 +110,13 @@ def run_preflight(run: Any) -> Any:
         models = client.get("models")
         if models.status_code == 401:
             raise UsageError(
-                f"the key was rejected by {run.target.base_url} (401): keys from "
+                f"the key was rejected by {_shown(run.target.base_url)} (401): keys from "
                 "platform.kimi.ai work only on api.moonshot.ai, keys from platform.kimi.com "
                 "only on api.moonshot.cn; check the key and the region"
             )
         if models.status_code != 200:
             raise UsageError(
-                f"GET /models answered {models.status_code}; is {run.target.base_url} "
+                f"GET /models answered {models.status_code}; is {_shown(run.target.base_url)} "
                 "a Moonshot-compatible API? (retry later if it is a 5xx)"
             )
         document = models.json()
@@ -124,7 +136,7 @@ def run_preflight(run: Any) -> Any:
     except Exception as exc:
         kind = categorize(exc)
         raise UsageError(
-            f"preflight could not reach {run.target.base_url} ({kind}: {type(exc).__name__}); "
-            "check the base URL and your network"
+            f"preflight could not reach {_shown(run.target.base_url)} "
+            f"({kind}: {type(exc).__name__}); check the base URL and your network"
         ) from None
     return document, model, why

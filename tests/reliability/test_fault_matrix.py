@@ -215,12 +215,6 @@ def test_tier0_rate_limit(run_suite, fast_limits, pacing, expected):
         assert all("max RPM" in outcomes[check]["reason"] for check in limited)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="conformance/suite/test_streaming.py judges a 429/5xx stream answer as a "
-    "conformance failure: its checks need checks.raise_if_server_fault first (see the "
-    "fault-matrix notes)",
-)
 def test_stream_checks_report_server_errors_as_server(run_suite, fast_limits):
     with mutant(inject({"raw-stream": "unavailable"}, transient=False)) as running:
         result, outcomes = run_suite(running, "-k", "test_stream_framing", "--tb=short")

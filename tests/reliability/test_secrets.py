@@ -163,15 +163,7 @@ def test_lint_sarif_of_a_file_holding_the_key_leaves_no_trace(tmp_path, capsys):
     "where",
     [
         "userinfo",
-        pytest.param(
-            "query",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="preflight accepts a query string in the base URL and prints the URL "
-                "unscrubbed in its 'GET /models answered 404' message (preflight.py, "
-                "base_url.py: see the H9 report)",
-            ),
-        ),
+        "query",
     ],
 )
 def test_a_key_in_the_base_url_is_refused_without_showing_it(run_suite, canary_env, where):
@@ -191,12 +183,6 @@ def test_a_key_in_the_base_url_is_refused_without_showing_it(run_suite, canary_e
     assert scan(canary_env) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a key spelled out over SSE events is whole again once a check reassembles the "
-    "stream, and pytest's failure report (terminal, JUnit) shows it; needs the report "
-    "scrubbing proposed for conformance/verdicts.py",
-)
 def test_a_key_split_across_sse_events_stays_out_of_failure_reports(run_suite, canary_env):
     with serve(hostile(sdk_stream="leak-key")) as running:
         result, outcomes = run_suite(
