@@ -18,7 +18,7 @@ import hypothesis
 from hypothesis import HealthCheck, given
 
 from conformance.strategies import oracle
-from conformance.strategies.invalid import invalid_requests
+from conformance.strategies.invalid import FAMILIES, invalid_requests
 from conformance.strategies.requests import OFFLINE, Profile, chat_requests, context_length_of
 
 __all__ = ["Campaign", "fuzz_settings"]
@@ -67,8 +67,10 @@ class Campaign:
         self.derandomize = derandomize
         self.failed = False  # set once a property found a failure (it is now shrinking)
 
-    def _run(self, strategy: Any, check: Callable[[Any], None]) -> None:
-        @fuzz_settings(self.examples, derandomize=self.derandomize)
+    def _run(
+        self, strategy: Any, check: Callable[[Any], None], *, examples: int | None = None
+    ) -> None:
+        @fuzz_settings(examples or self.examples, derandomize=self.derandomize)
         @given(strategy)
         def prop(example: Any) -> None:
             try:
@@ -89,8 +91,19 @@ class Campaign:
         self._run(requests, lambda body: oracle.expect_valid(self.send(body)))
 
     def invalid(self) -> None:
-        """Invalid payloads (one named family each): a 4xx with the error envelope."""
-        requests = invalid_requests(
-            self.model, profile=self.profile, context_length=self.context_length
-        )
-        self._run(requests, lambda pair: oracle.expect_invalid(self.send(pair[1]), pair[0]))
+        """Invalid payloads: a 4xx with the error envelope. The examples are shared out
+        over the named families (each gets at least one), so that no family depends on
+        how Hypothesis happens to weigh a choice among them."""
+        share = -(-self.examples // len(FAMILIES))  # rounded up: at least `examples` in all
+        for family in sorted(FAMILIES):
+            requests = invalid_requests(
+                self.model,
+                profile=self.profile,
+                families=(family,),
+                context_length=self.context_length,
+            )
+            self._run(
+                requests,
+                lambda pair: oracle.expect_invalid(self.send(pair[1]), pair[0]),
+                examples=share,
+            )
