@@ -100,7 +100,7 @@ def _tool_turn(
     thinking: bool,
     text: st.SearchStrategy[str],
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    calls = []
+    calls: list[dict[str, Any]] = []
     for offset, tool in enumerate(chosen):
         function = tool["function"]
         arguments = instance_for(function.get("parameters") or {"type": "object"})

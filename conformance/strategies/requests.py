@@ -81,7 +81,7 @@ def _stops() -> st.SearchStrategy[Any]:
 
 @functools.cache
 def _response_formats(partial: bool) -> st.SearchStrategy[dict[str, Any]]:
-    kinds = [st.just({"type": "text"})]
+    kinds: list[st.SearchStrategy[dict[str, Any]]] = [st.just({"type": "text"})]
     if not partial:  # "Do not mix Partial Mode with response_format=json_object" (§3.6)
         kinds.append(st.just({"type": "json_object"}))
     kinds.append(

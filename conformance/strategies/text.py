@@ -42,7 +42,7 @@ _SEQUENCES = (
     "\U0001f469\U0001f3fd\u200d\U0001f4bb",
 )
 _HOSTILE = st.sampled_from(STRESS_CHARACTERS + "abcdefghijklmnopqrstuvwxyz 0123456789.?!")
-_ANY = st.characters(blacklist_categories=("Cs",))
+_ANY = st.characters(blacklist_categories=["Cs"])
 
 
 def _text(min_size: int, max_size: int) -> st.SearchStrategy[str]:
