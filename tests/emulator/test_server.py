@@ -115,3 +115,16 @@ def test_the_server_stops_when_the_block_ends() -> None:
             assert c.get("/models").status_code == 200
     with pytest.raises(httpx.ConnectError), httpx.Client() as c:
         c.get(url + "/models")
+
+
+
+def test_listening_socket_disables_nagle():
+    """Accepted sockets inherit TCP_NODELAY from the listener; without it every answer
+    written in two parts waits for the client's delayed ACK (~40 ms a request)."""
+    from conformance.emulator.server import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()
