@@ -37,8 +37,10 @@ def in_process(count: int) -> None:
         latencies.append(time.perf_counter() - t0)
         assert response.status == 200
     elapsed = time.perf_counter() - start
-    print(f"in-process core: {count / elapsed:,.0f} req/s, "
-          f"median {statistics.median(latencies) * 1e6:,.0f} us")
+    print(
+        f"in-process core: {count / elapsed:,.0f} req/s, "
+        f"median {statistics.median(latencies) * 1e6:,.0f} us"
+    )
 
 
 def sdk_in_process(count: int) -> None:
@@ -47,19 +49,23 @@ def sdk_in_process(count: int) -> None:
     start = time.perf_counter()
     for i in range(count):
         t0 = time.perf_counter()
-        client.chat.completions.create(model="kimi-k2.6",
-                                       messages=[{"role": "user", "content": f"n {i}"}])
+        client.chat.completions.create(
+            model="kimi-k2.6", messages=[{"role": "user", "content": f"n {i}"}]
+        )
         latencies.append(time.perf_counter() - t0)
     elapsed = time.perf_counter() - start
-    print(f"in-process openai SDK: {count / elapsed:,.0f} req/s, "
-          f"median {statistics.median(latencies) * 1e3:,.2f} ms")
+    print(
+        f"in-process openai SDK: {count / elapsed:,.0f} req/s, "
+        f"median {statistics.median(latencies) * 1e3:,.2f} ms"
+    )
 
 
 async def _streams(base_url: str, streams: int) -> tuple[int, int, float]:
     limits = httpx.Limits(max_connections=streams)
     headers = {"Authorization": f"Bearer {DEFAULT_KEY}"}
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits,
-                                 timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=30
+    ) as client:
 
         async def one(i: int) -> int:
             body = {**BODY, "stream": True, "messages": [{"role": "user", "content": f"s {i}"}]}
@@ -71,8 +77,7 @@ async def _streams(base_url: str, streams: int) -> tuple[int, int, float]:
             return len(lines)
 
         start = time.perf_counter()
-        results = await asyncio.gather(*(one(i) for i in range(streams)),
-                                       return_exceptions=True)
+        results = await asyncio.gather(*(one(i) for i in range(streams)), return_exceptions=True)
         elapsed = time.perf_counter() - start
     errors = sum(isinstance(r, BaseException) for r in results)
     chunks = sum(r for r in results if isinstance(r, int))
@@ -90,9 +95,11 @@ def loopback(streams: int, rounds: int) -> None:
             total_chunks += chunks
             total_time += elapsed
     completions = streams * rounds
-    print(f"loopback: {rounds} x {streams} concurrent streamed completions, "
-          f"{total_errors} errors, {completions / total_time:,.0f} completions/s, "
-          f"{total_chunks / total_time:,.0f} SSE events/s")
+    print(
+        f"loopback: {rounds} x {streams} concurrent streamed completions, "
+        f"{total_errors} errors, {completions / total_time:,.0f} completions/s, "
+        f"{total_chunks / total_time:,.0f} SSE events/s"
+    )
 
 
 def main() -> None:

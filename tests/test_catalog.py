@@ -38,8 +38,14 @@ def test_family_of(model_id: str, family: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("model", "thinking", "temperature"),
-    [("kimi-k2.6", True, 1.0), ("kimi-k2.6", False, 0.6), ("kimi-k2.6", None, 1.0),
-     ("kimi-k2.5", False, 0.6), ("kimi-k3", False, 1.0), ("kimi-k2.7-code", False, 1.0)],
+    [
+        ("kimi-k2.6", True, 1.0),
+        ("kimi-k2.6", False, 0.6),
+        ("kimi-k2.6", None, 1.0),
+        ("kimi-k2.5", False, 0.6),
+        ("kimi-k3", False, 1.0),
+        ("kimi-k2.7-code", False, 1.0),
+    ],
 )
 def test_fixed_temperature_accepts_only_the_default(
     model: str, thinking: bool | None, temperature: float

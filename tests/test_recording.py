@@ -69,21 +69,36 @@ def respond(
         error = {"message": f"{ACCOUNT_MESSAGE}; {auth}", "type": "invalid_request_error"}
         return 401, base, [json.dumps({"error": error}).encode()]
     if request.get("stream"):
-        events = "".join(
-            "data: "
-            + json.dumps({"id": "c1", "object": "chat.completion.chunk", "created": 1,
-                          "model": "m", "choices": [{"index": 0, "delta": {"content": piece},
-                                                     "finish_reason": None}]})
-            + "\n\n"
-            for piece in ("key: ", CANARY[:10], CANARY[10:30], CANARY[30:])
-        ) + f'data: {{"note": "{CANARY}"}}\n\ndata: [DONE]\n\n'
+        events = (
+            "".join(
+                "data: "
+                + json.dumps(
+                    {
+                        "id": "c1",
+                        "object": "chat.completion.chunk",
+                        "created": 1,
+                        "model": "m",
+                        "choices": [
+                            {"index": 0, "delta": {"content": piece}, "finish_reason": None}
+                        ],
+                    }
+                )
+                + "\n\n"
+                for piece in ("key: ", CANARY[:10], CANARY[10:30], CANARY[30:])
+            )
+            + f'data: {{"note": "{CANARY}"}}\n\ndata: [DONE]\n\n'
+        )
         raw = events.encode()
         cut = raw.index(CANARY.encode()) + 5  # one transport chunk ends inside the key
         return 200, {**base, "Content-Type": "text/event-stream"}, [raw[:cut], raw[cut:]]
     completion = {
-        "id": "c1", "object": "chat.completion", "created": 1, "model": "m",
-        "choices": [{"index": 0, "finish_reason": "stop",
-                     "message": {"role": "assistant", "content": auth}}],
+        "id": "c1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "m",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": auth}}
+        ],
     }
     return 200, base, [json.dumps(completion).encode()]
 
@@ -148,8 +163,9 @@ def exercise(base_url: str) -> list[object]:
         seen.append((r.status_code, r.json()["choices"][0]["message"]["content"]))
         r = client.post("/v1/chat/completions", json={"model": "bad", "messages": []})
         seen.append((r.status_code, r.json()["error"]["message"]))
-        with client.stream("POST", "/v1/chat/completions", json={"model": "m", "stream": True,
-                                                                  "messages": []}) as s:
+        with client.stream(
+            "POST", "/v1/chat/completions", json={"model": "m", "stream": True, "messages": []}
+        ) as s:
             seen.append((s.status_code, s.read().count(b"data:")))
     sdk = openai.OpenAI(
         base_url="http://127.0.0.1:9/v1",
@@ -277,8 +293,12 @@ def test_body_matcher(a: bytes, b: bytes, same: bool) -> None:
 
 def _multipart(boundary: str, content: bytes) -> vcr.request.Request:
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
-    ).encode() + content + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\n'
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     return vcr.request.Request("POST", "http://h/v1/files", body, headers)
 
@@ -296,10 +316,17 @@ VALID = safe_yaml_serializer.serialize(
         "version": 1,
         "interactions": [
             {
-                "request": {"method": "GET", "uri": "http://h/v1/models", "body": None,
-                            "headers": {}},
-                "response": {"status": {"code": 200, "message": "OK"}, "headers": {},
-                             "body": {"string": '{"object": "list", "data": []}'}},
+                "request": {
+                    "method": "GET",
+                    "uri": "http://h/v1/models",
+                    "body": None,
+                    "headers": {},
+                },
+                "response": {
+                    "status": {"code": 200, "message": "OK"},
+                    "headers": {},
+                    "body": {"string": '{"object": "list", "data": []}'},
+                },
             }
         ],
     }
@@ -333,8 +360,16 @@ def test_the_valid_cassette_replays(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "kind",
-    ["invalid-yaml", "truncated-mid-line", "truncated-at-a-line", "unknown-version",
-     "python-tag", "not-a-mapping", "not-utf8", "incomplete-interaction"],
+    [
+        "invalid-yaml",
+        "truncated-mid-line",
+        "truncated-at-a-line",
+        "unknown-version",
+        "python-tag",
+        "not-a-mapping",
+        "not-utf8",
+        "incomplete-interaction",
+    ],
 )
 def test_a_corrupted_cassette_is_one_clear_line(tmp_path: Path, kind: str) -> None:
     side_effect = tmp_path / "pwned"
@@ -411,14 +446,16 @@ def test_a_local_recording_cannot_be_labelled_live(tmp_path: Path, host: str) ->
 def test_bad_provenance_arguments(tmp_path: Path, args: tuple[str, str, str], match: str) -> None:
     path, source, host = args
     with pytest.raises(UsageError, match=match):
-        write_provenance(tmp_path / path if not path.startswith("/") else path, source, host,
-                         root=tmp_path)
+        write_provenance(
+            tmp_path / path if not path.startswith("/") else path, source, host, root=tmp_path
+        )
 
 
 def test_concurrent_writers_keep_every_entry(tmp_path: Path) -> None:
     threads = [
-        threading.Thread(target=write_provenance,
-                         args=(tmp_path / f"c{i}.yaml", "emulator", "127.0.0.1"))
+        threading.Thread(
+            target=write_provenance, args=(tmp_path / f"c{i}.yaml", "emulator", "127.0.0.1")
+        )
         for i in range(16)
     ]
     for t in threads:
@@ -525,8 +562,11 @@ def test_shipped_cassettes_hold_nothing_key_shaped(path: Path) -> None:
 
 
 def _shipped_cassettes() -> list[Path]:
-    return [p for p in _shipped_files() if p.suffix in {".yaml", ".yml", ".json"}
-            and p.name != recording.PROVENANCE_FILE]
+    return [
+        p
+        for p in _shipped_files()
+        if p.suffix in {".yaml", ".yml", ".json"} and p.name != recording.PROVENANCE_FILE
+    ]
 
 
 @pytest.mark.parametrize("path", _shipped_cassettes(), ids=lambda p: p.name)

@@ -38,6 +38,7 @@ INPUT_NAME = "kimi-conformance-batch.jsonl"
 MALFORMED_NAME = "kimi-conformance-malformed.jsonl"
 CANCELLED_OR_CANCELLING = ("cancelling", "cancelled")
 
+
 # ⚠ UNCERTAIN (kimi-api.md §6): Moonshot does not document the line format of a batch output
 # file. This schema is the assumption the check makes; a live run that sees another shape
 # reports it (a note in the report) instead of failing, so the first live run tells us.

@@ -20,11 +20,14 @@ SECRET = "sk-test-cli-key-000000000000000000000000000000000"
 
 
 @contextmanager
-def emulator_process(*args: str, env: dict[str, str] | None = None) -> Iterator[
-        tuple[subprocess.Popen[str], str]]:
+def emulator_process(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "conformance", "emulator", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, **(env or {})},
     )
     try:
@@ -39,8 +42,13 @@ def emulator_process(*args: str, env: dict[str, str] | None = None) -> Iterator[
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_prints_one_line_serves_and_stops_cleanly(sig: signal.Signals) -> None:
-    with emulator_process("--key-env", "KIMI_TEST_KEY", "--fault", "server-error:times=1",
-                          env={"KIMI_TEST_KEY": SECRET}) as (process, line):
+    with emulator_process(
+        "--key-env",
+        "KIMI_TEST_KEY",
+        "--fault",
+        "server-error:times=1",
+        env={"KIMI_TEST_KEY": SECRET},
+    ) as (process, line):
         match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+/v1)\n", line)
         assert match, line
         headers = {"Authorization": f"Bearer {SECRET}"}
@@ -66,7 +74,10 @@ def test_prints_one_line_serves_and_stops_cleanly(sig: signal.Signals) -> None:
     ],
 )
 def test_usage_errors_are_one_line_exit_2(
-    args: list[str], env: dict[str, str], message: str, capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    env: dict[str, str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("KIMI_UNSET_VARIABLE", raising=False)

@@ -18,8 +18,14 @@ AUTH = {"authorization": f"Bearer {DEFAULT_KEY}"}
 CHAT = {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "Hello there"}]}
 
 
-def call(emulator: Emulator, method: str, path: str, body: Any = None,
-         headers: dict[str, str] | None = None, raw: bytes | None = None) -> Response:
+def call(
+    emulator: Emulator,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+) -> Response:
     data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
     hdrs = {**AUTH, "content-type": "application/json", **(headers or {})}
     return emulator.handle(Request(method, path, {}, hdrs, data))
@@ -75,16 +81,22 @@ def test_every_answer_has_the_documented_headers() -> None:
         call(emulator, "GET", "/nope"),
         emulator.handle(Request("GET", "/models")),
     ):
-        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
-                            response.headers["msh-request-id"])
+        assert re.fullmatch(
+            r"[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
+            response.headers["msh-request-id"],
+        )
         assert re.fullmatch(r"[0-9a-f]{32}", response.headers["x-msh-trace-id"])
         assert response.headers["content-type"].startswith("application/json")
 
 
 def test_unknown_path_is_404_and_wrong_method_405() -> None:
     emulator = Emulator()
-    assert_error(call(emulator, "GET", "/nope"), 404, "resource_not_found_error",
-                 "url.not_found: no route for /nope")
+    assert_error(
+        call(emulator, "GET", "/nope"),
+        404,
+        "resource_not_found_error",
+        "url.not_found: no route for /nope",
+    )
     response = call(emulator, "DELETE", "/models")
     assert response.status == 405
     assert check("error", payload(response)) == []
@@ -124,8 +136,10 @@ def test_same_seed_same_sequence_same_headers() -> None:
 
 def test_same_seed_same_stream() -> None:
     body = {**CHAT, "stream": True}
-    streams = [b"".join(call(Emulator(seed=1), "POST", "/chat/completions", body).stream or [])
-               for _ in range(2)]
+    streams = [
+        b"".join(call(Emulator(seed=1), "POST", "/chat/completions", body).stream or [])
+        for _ in range(2)
+    ]
     assert streams[0] == streams[1] and streams[0].endswith(b"data: [DONE]\n\n")
 
 
@@ -133,8 +147,9 @@ def test_same_seed_same_stream() -> None:
 
 
 def test_balance_is_configurable_and_documented() -> None:
-    document = payload(call(Emulator(balance=Balance(cash=-2, voucher=5)), "GET",
-                            "/users/me/balance"))
+    document = payload(
+        call(Emulator(balance=Balance(cash=-2, voucher=5)), "GET", "/users/me/balance")
+    )
     assert check("balance", document) == []
     assert document["data"] == {"available_balance": 5, "voucher_balance": 5, "cash_balance": -2}
 
@@ -142,25 +157,43 @@ def test_balance_is_configurable_and_documented() -> None:
 @pytest.mark.parametrize("balance", [Balance(cash=0, voucher=0), Balance(cash=-1, voucher=0)])
 def test_no_balance_no_inference(balance: Balance) -> None:
     response = call(Emulator(balance=balance), "POST", "/chat/completions", CHAT)
-    assert_error(response, 429, "exceeded_current_quota_error",
-                 "Your account is suspended due to insufficient balance, please recharge your "
-                 "account or check your plan and billing details")
+    assert_error(
+        response,
+        429,
+        "exceeded_current_quota_error",
+        "Your account is suspended due to insufficient balance, please recharge your "
+        "account or check your plan and billing details",
+    )
 
 
 def test_positive_balance_allows_inference() -> None:
-    assert call(Emulator(balance=Balance(cash=0, voucher=0.01)), "POST", "/chat/completions",
-                CHAT).status == 200
+    assert (
+        call(
+            Emulator(balance=Balance(cash=0, voucher=0.01)), "POST", "/chat/completions", CHAT
+        ).status
+        == 200
+    )
 
 
 @pytest.mark.parametrize(
     "messages",
     [
         [{"role": "user", "content": "Hello"}],
-        [{"role": "system", "content": "Be terse."}, {"role": "user", "content": "你好世界"},
-         {"role": "assistant", "content": "Hi!"}, {"role": "user", "content": "Again"}],
-        [{"role": "user", "content": [{"type": "text", "text": "what is this"},
-                                      {"type": "image_url",
-                                       "image_url": {"url": "data:image/png;base64,AAAA"}}]}],
+        [
+            {"role": "system", "content": "Be terse."},
+            {"role": "user", "content": "你好世界"},
+            {"role": "assistant", "content": "Hi!"},
+            {"role": "user", "content": "Again"},
+        ],
+        [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "what is this"},
+                    {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}},
+                ],
+            }
+        ],
     ],
 )
 def test_estimate_agrees_with_chat_prompt_tokens(messages: list[dict[str, Any]]) -> None:
@@ -174,12 +207,28 @@ def test_estimate_agrees_with_chat_prompt_tokens(messages: list[dict[str, Any]])
 
 def test_estimate_rejects_unknown_model_and_empty_messages() -> None:
     emulator = Emulator()
-    assert_error(call(emulator, "POST", "/tokenizers/estimate-token-count",
-                      {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]}),
-                 404, "resource_not_found_error", "Not found the model gpt-4o or Permission denied")
-    assert_error(call(emulator, "POST", "/tokenizers/estimate-token-count",
-                      {"model": "kimi-k2.6", "messages": []}),
-                 400, "invalid_request_error", "Invalid request: messages must not be empty")
+    assert_error(
+        call(
+            emulator,
+            "POST",
+            "/tokenizers/estimate-token-count",
+            {"model": "gpt-4o", "messages": [{"role": "user", "content": "x"}]},
+        ),
+        404,
+        "resource_not_found_error",
+        "Not found the model gpt-4o or Permission denied",
+    )
+    assert_error(
+        call(
+            emulator,
+            "POST",
+            "/tokenizers/estimate-token-count",
+            {"model": "kimi-k2.6", "messages": []},
+        ),
+        400,
+        "invalid_request_error",
+        "Invalid request: messages must not be empty",
+    )
 
 
 def test_accounting_counts_requests_and_tokens_per_endpoint() -> None:
@@ -201,20 +250,30 @@ def test_accounting_counts_requests_and_tokens_per_endpoint() -> None:
 # --- bad requests: documented 400, never a 500 ---------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/chat/completions", "/tokenizers/estimate-token-count",
-                                  "/batches"])
+@pytest.mark.parametrize(
+    "path", ["/chat/completions", "/tokenizers/estimate-token-count", "/batches"]
+)
 @pytest.mark.parametrize(
     ("raw", "headers", "message"),
     [
-        (b'{"model": "kimi-k2.6", "messages": [', {},
-         "Invalid request: the request body is not valid JSON"),
+        (
+            b'{"model": "kimi-k2.6", "messages": [',
+            {},
+            "Invalid request: the request body is not valid JSON",
+        ),
         (b"\xff\xfe", {}, "Invalid request: the request body is not valid JSON"),
         (b"", {}, "Invalid request: the request body is not valid JSON"),
-        (json.dumps(CHAT).encode(), {"content-type": "text/plain"},
-         "Invalid request: Content-Type must be application/json, got text/plain"),
-        (b"model=kimi-k2.6", {"content-type": "application/x-www-form-urlencoded"},
-         "Invalid request: Content-Type must be application/json, got "
-         "application/x-www-form-urlencoded"),
+        (
+            json.dumps(CHAT).encode(),
+            {"content-type": "text/plain"},
+            "Invalid request: Content-Type must be application/json, got text/plain",
+        ),
+        (
+            b"model=kimi-k2.6",
+            {"content-type": "application/x-www-form-urlencoded"},
+            "Invalid request: Content-Type must be application/json, got "
+            "application/x-www-form-urlencoded",
+        ),
     ],
 )
 def test_unreadable_json_bodies_get_400(
@@ -228,8 +287,12 @@ def test_a_body_above_the_limit_gets_400() -> None:
     big = {**CHAT, "messages": [{"role": "user", "content": "x" * MAX_JSON_BYTES}]}
     response = call(Emulator(), "POST", "/chat/completions", big)
     size = len(json.dumps(big))
-    assert_error(response, 400, "invalid_request_error",
-                 f"total message size {size} exceeds limit {MAX_JSON_BYTES}")
+    assert_error(
+        response,
+        400,
+        "invalid_request_error",
+        f"total message size {size} exceeds limit {MAX_JSON_BYTES}",
+    )
 
 
 @pytest.mark.parametrize("body", [[], "text", 3, None, {"messages": [{"role": "user"}]}])

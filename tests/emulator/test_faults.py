@@ -43,10 +43,12 @@ def client(request: pytest.FixtureRequest, running: RunningEmulator) -> Iterator
         yield c
 
 
-def fetch(client: Any, fault: str, body: dict[str, Any] = CHAT) -> tuple[int, dict[str, str],
-                                                                          bytes]:
-    with client.stream("POST", "/chat/completions", json=body,
-                       headers={"X-Emulator-Fault": fault}) as response:
+def fetch(
+    client: Any, fault: str, body: dict[str, Any] = CHAT
+) -> tuple[int, dict[str, str], bytes]:
+    with client.stream(
+        "POST", "/chat/completions", json=body, headers={"X-Emulator-Fault": fault}
+    ) as response:
         return response.status_code, dict(response.headers), b"".join(response.iter_bytes())
 
 
@@ -70,8 +72,7 @@ def test_status_faults(client: Any, fault: str, status: int, type_: str) -> None
     document = json.loads(body)
     assert got == status and document["error"]["type"] == type_
     assert check("error", document) == []
-    cooldown = {k: headers.get(k) for k in ("retry-after", "x-retry-after",
-                                             "msh-cooldown-seconds")}
+    cooldown = {k: headers.get(k) for k in ("retry-after", "x-retry-after", "msh-cooldown-seconds")}
     if fault == "rate-limit":
         assert cooldown == {"retry-after": "1", "x-retry-after": "1", "msh-cooldown-seconds": "1"}
     else:
@@ -108,10 +109,12 @@ def test_truncate_stream_ends_without_done(client: Any) -> None:
     assert fetch(client, "", STREAM)[2].endswith(b"data: [DONE]\n\n")  # control: no fault
 
 
-@pytest.mark.parametrize(("fault", "body"), [("drop-mid-stream", STREAM),
-                                             ("drop-mid-response", CHAT)])
-def test_dropped_connection_is_a_protocol_error(client: Any, fault: str,
-                                                body: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("fault", "body"), [("drop-mid-stream", STREAM), ("drop-mid-response", CHAT)]
+)
+def test_dropped_connection_is_a_protocol_error(
+    client: Any, fault: str, body: dict[str, Any]
+) -> None:
     with pytest.raises(_remote_protocol_errors()):
         fetch(client, fault, body)
 
@@ -136,18 +139,26 @@ def test_async_transports_render_faults(lib: Any) -> None:
     emulator = Emulator()
 
     async def scenario() -> None:
-        transport = (emulator.async_httpx_transport() if lib is httpx
-                     else emulator.async_httpx2_transport())
+        transport = (
+            emulator.async_httpx_transport() if lib is httpx else emulator.async_httpx2_transport()
+        )
         async with lib.AsyncClient(transport=transport, base_url=BASE, headers=AUTH) as c:
             start = time.perf_counter()
-            response = await c.post("/chat/completions", json=CHAT,
-                                    headers={"X-Emulator-Fault": "slow-first-byte:delay=0.2"})
+            response = await c.post(
+                "/chat/completions",
+                json=CHAT,
+                headers={"X-Emulator-Fault": "slow-first-byte:delay=0.2"},
+            )
             assert response.status_code == 200 and time.perf_counter() - start >= 0.2
             with pytest.raises(lib.RemoteProtocolError):
-                await c.post("/chat/completions", json=STREAM,
-                             headers={"X-Emulator-Fault": "drop-mid-stream"})
-            response = await c.post("/chat/completions", json=CHAT,
-                                    headers={"X-Emulator-Fault": "overloaded"})
+                await c.post(
+                    "/chat/completions",
+                    json=STREAM,
+                    headers={"X-Emulator-Fault": "drop-mid-stream"},
+                )
+            response = await c.post(
+                "/chat/completions", json=CHAT, headers={"X-Emulator-Fault": "overloaded"}
+            )
             assert response.status_code == 429
 
     asyncio.run(scenario())
@@ -168,7 +179,13 @@ def test_instance_fault_every_request() -> None:
 def test_instance_fault_times_and_every() -> None:
     assert _statuses(Emulator(faults=["unavailable:times=2"])) == [503, 503, 200, 200, 200, 200]
     assert _statuses(Emulator(faults=[FaultSpec("bad-gateway", every=3)])) == [
-        200, 200, 502, 200, 200, 502]
+        200,
+        200,
+        502,
+        200,
+        200,
+        502,
+    ]
 
 
 def test_instance_fault_paths() -> None:
@@ -183,8 +200,9 @@ def test_instance_fault_on_the_socket() -> None:
         assert [c.get("/models").status_code for _ in range(2)] == [504, 200]
 
 
-@pytest.mark.parametrize("text", ["nope", "rate-limit:times=0", "rate-limit:bogus=1",
-                                  "slow-first-byte:delay=-1"])
+@pytest.mark.parametrize(
+    "text", ["nope", "rate-limit:times=0", "rate-limit:bogus=1", "slow-first-byte:delay=-1"]
+)
 def test_bad_fault_specs_are_refused(text: str) -> None:
     with pytest.raises(ValueError):
         FaultSpec.parse(text)
@@ -192,6 +210,17 @@ def test_bad_fault_specs_are_refused(text: str) -> None:
 
 def test_fault_names_are_stable() -> None:
     assert set(FAULT_NAMES) == {
-        "rate-limit", "overloaded", "server-error", "bad-gateway", "unavailable",
-        "gateway-timeout", "slow-first-byte", "drop-mid-response", "drop-mid-stream",
-        "truncate-stream", "malformed-json", "html-error", "echo-credentials"}
+        "rate-limit",
+        "overloaded",
+        "server-error",
+        "bad-gateway",
+        "unavailable",
+        "gateway-timeout",
+        "slow-first-byte",
+        "drop-mid-response",
+        "drop-mid-stream",
+        "truncate-stream",
+        "malformed-json",
+        "html-error",
+        "echo-credentials",
+    }

@@ -14,8 +14,7 @@ from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request, Response
 from conformance.schemas import check
 
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AUTH = {"authorization": f"Bearer {DEFAULT_KEY}", "content-type": "application/json"}
 MODELS = [m.id for m in DEFAULT_MODELS]
 
@@ -28,15 +27,28 @@ turn = st.one_of(
 )
 messages = st.builds(lambda head, last: [*head, last], st.lists(turn, max_size=3), user)
 names = st.from_regex(r"[a-zA-Z_][a-zA-Z0-9_-]{0,20}", fullmatch=True)
-scalar = st.sampled_from([{"type": "string"}, {"type": "integer", "minimum": 3},
-                          {"type": "number", "maximum": -1}, {"type": "boolean"},
-                          {"enum": ["a", "b"]}, {"type": "array", "items": {"type": "string"},
-                                                 "minItems": 2}])
+scalar = st.sampled_from(
+    [
+        {"type": "string"},
+        {"type": "integer", "minimum": 3},
+        {"type": "number", "maximum": -1},
+        {"type": "boolean"},
+        {"enum": ["a", "b"]},
+        {"type": "array", "items": {"type": "string"}, "minItems": 2},
+    ]
+)
 parameters = st.dictionaries(names, scalar, max_size=4).map(
-    lambda props: {"type": "object", "properties": props, "required": sorted(props)})
-tools = st.lists(st.builds(lambda n, p: {"type": "function", "function": {
-    "name": n, "parameters": p}}, names, parameters), max_size=3, unique_by=lambda t: t[
-        "function"]["name"])
+    lambda props: {"type": "object", "properties": props, "required": sorted(props)}
+)
+tools = st.lists(
+    st.builds(
+        lambda n, p: {"type": "function", "function": {"name": n, "parameters": p}},
+        names,
+        parameters,
+    ),
+    max_size=3,
+    unique_by=lambda t: t["function"]["name"],
+)
 
 
 @st.composite
@@ -50,8 +62,9 @@ def chat_requests(draw: st.DrawFn) -> dict[str, Any]:
     rules = rules_for(model, thinking)
     temperature = rules["temperature"]
     if draw(st.booleans()):
-        body["temperature"] = temperature.fixed if not temperature.modifiable else draw(
-            st.floats(0.01, 1))
+        body["temperature"] = (
+            temperature.fixed if not temperature.modifiable else draw(st.floats(0.01, 1))
+        )
     if rules["n"].modifiable and body.get("temperature", 0) >= 0.01:
         body["n"] = draw(st.integers(1, 3))
     chosen_tools = draw(tools)
@@ -118,10 +131,13 @@ def test_every_balance_validates(cash: float, voucher: float) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.sampled_from(["/chat/completions", "/tokenizers/estimate-token-count", "/batches",
-                        "/files"]),
-       st.binary(max_size=200), st.sampled_from(["application/json", "text/plain",
-                                                  "multipart/form-data; boundary=x", ""]))
+@given(
+    st.sampled_from(
+        ["/chat/completions", "/tokenizers/estimate-token-count", "/batches", "/files"]
+    ),
+    st.binary(max_size=200),
+    st.sampled_from(["application/json", "text/plain", "multipart/form-data; boundary=x", ""]),
+)
 def test_arbitrary_bodies_never_get_a_500(path: str, raw: bytes, content_type: str) -> None:
     headers = {"authorization": f"Bearer {DEFAULT_KEY}", "content-type": content_type}
     response = Emulator().handle(Request("POST", path, {}, headers, raw))
@@ -130,13 +146,35 @@ def test_arbitrary_bodies_never_get_a_500(path: str, raw: bytes, content_type: s
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.dictionaries(st.sampled_from(["model", "messages", "temperature", "n", "tools",
-                                        "stop", "tool_choice", "max_tokens", "thinking",
-                                        "response_format", "stream", "top_p", "logprobs"]),
-                       st.one_of(st.none(), st.booleans(), st.integers(-3, 9), st.text(max_size=5),
-                                 st.lists(st.integers(), max_size=2),
-                                 st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)))
-       .map(lambda d: {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "x"}], **d}))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "model",
+                "messages",
+                "temperature",
+                "n",
+                "tools",
+                "stop",
+                "tool_choice",
+                "max_tokens",
+                "thinking",
+                "response_format",
+                "stream",
+                "top_p",
+                "logprobs",
+            ]
+        ),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-3, 9),
+            st.text(max_size=5),
+            st.lists(st.integers(), max_size=2),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        ),
+    ).map(lambda d: {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "x"}], **d})
+)
 def test_malformed_chat_fields_get_documented_errors_not_500(body: dict[str, Any]) -> None:
     response = post("/chat/completions", body)
     assert response.status in {200, 400, 404}, response.body
@@ -145,13 +183,21 @@ def test_malformed_chat_fields_get_documented_errors_not_500(body: dict[str, Any
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.lists(st.builds(
-    lambda i, ctx, flags, fam: __import__("conformance.catalog", fromlist=["ModelInfo"]).ModelInfo(
-        f"kimi-k2.6-{i}", 1_700_000_000 + i, ctx, *flags, fam),
-    st.integers(0, 10**6), st.integers(1, 2**21), st.tuples(st.booleans(), st.booleans(),
-                                                            st.booleans()),
-    st.sampled_from(["kimi-k2.6", "moonshot-v1", "kimi-k3"])),
-    max_size=4, unique_by=lambda m: m.id))
+@given(
+    st.lists(
+        st.builds(
+            lambda i, ctx, flags, fam: __import__(
+                "conformance.catalog", fromlist=["ModelInfo"]
+            ).ModelInfo(f"kimi-k2.6-{i}", 1_700_000_000 + i, ctx, *flags, fam),
+            st.integers(0, 10**6),
+            st.integers(1, 2**21),
+            st.tuples(st.booleans(), st.booleans(), st.booleans()),
+            st.sampled_from(["kimi-k2.6", "moonshot-v1", "kimi-k3"]),
+        ),
+        max_size=4,
+        unique_by=lambda m: m.id,
+    )
+)
 def test_every_model_line_up_validates(line_up: list[Any]) -> None:
     response = Emulator(models=line_up).handle(Request("GET", "/models", {}, AUTH))
     document = json.loads(response.body)
@@ -160,15 +206,19 @@ def test_every_model_line_up_validates(line_up: list[Any]) -> None:
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.text(st.characters(codec="utf-8", exclude_characters='"\\\r\n'), min_size=1,
-               max_size=20),
-       st.sampled_from(["file-extract", "image", "video", "batch"]), st.binary(min_size=1,
-                                                                               max_size=300))
+@given(
+    st.text(st.characters(codec="utf-8", exclude_characters='"\\\r\n'), min_size=1, max_size=20),
+    st.sampled_from(["file-extract", "image", "video", "batch"]),
+    st.binary(min_size=1, max_size=300),
+)
 def test_every_upload_validates(filename: str, purpose: str, content: bytes) -> None:
     import httpx
 
-    with httpx.Client(transport=Emulator().httpx_transport(), base_url="https://api.moonshot.ai/v1",
-                      headers={"Authorization": f"Bearer {DEFAULT_KEY}"}) as c:
+    with httpx.Client(
+        transport=Emulator().httpx_transport(),
+        base_url="https://api.moonshot.ai/v1",
+        headers={"Authorization": f"Bearer {DEFAULT_KEY}"},
+    ) as c:
         response = c.post("/files", files={"file": (filename, content)}, data={"purpose": purpose})
         assert response.status_code == 200, response.text
         assert check("file", response.json()) == []

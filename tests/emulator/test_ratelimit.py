@@ -24,9 +24,15 @@ class FakeClock:
 
 def chat(emulator: Emulator, stream: bool = False) -> tuple[int, dict[str, str], object]:
     body = {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "x"}], "stream": stream}
-    response = emulator.handle(Request("POST", "/chat/completions", {},
-                                       {"authorization": f"Bearer {DEFAULT_KEY}"},
-                                       json.dumps(body).encode()))
+    response = emulator.handle(
+        Request(
+            "POST",
+            "/chat/completions",
+            {},
+            {"authorization": f"Bearer {DEFAULT_KEY}"},
+            json.dumps(body).encode(),
+        )
+    )
     return response.status, response.headers, response.stream or json.loads(response.body)
 
 
@@ -37,11 +43,18 @@ def test_rpm_limit_and_its_window() -> None:
     status, headers, body = chat(emulator)
     assert status == 429
     assert check("error", body) == []
-    assert body == {"error": {"type": "rate_limit_reached_error", "message":
-                              f"Your account {ACCOUNT} request reached organization max RPM: 3, "
-                              "please try again after 1 seconds"}}
+    assert body == {
+        "error": {
+            "type": "rate_limit_reached_error",
+            "message": f"Your account {ACCOUNT} request reached organization max RPM: 3, "
+            "please try again after 1 seconds",
+        }
+    }
     assert (headers["retry-after"], headers["x-retry-after"], headers["msh-cooldown-seconds"]) == (
-        "1", "1", "1")
+        "1",
+        "1",
+        "1",
+    )
     clock.now += 59.9
     assert chat(emulator)[0] == 429
     clock.now += 0.2
@@ -56,7 +69,8 @@ def test_concurrency_limit_holds_while_a_stream_is_open() -> None:
     assert status == 429 and headers["retry-after"] == "1"
     assert body["error"]["message"] == (  # type: ignore[index]
         f"Your account {ACCOUNT} request reached max concurrency: 1, please try again after 1 "
-        "seconds")
+        "seconds"
+    )
     assert b"".join(stream)[-14:] == b"data: [DONE]\n\n"  # type: ignore[arg-type]
     assert chat(emulator)[0] == 200  # the finished stream freed its slot
 

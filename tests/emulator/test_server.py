@@ -17,10 +17,17 @@ from conformance.emulator.server import RunningEmulator, is_loopback, serve
 from conformance.errors import UsageError
 
 USER = [{"role": "user", "content": "Weather in Paris?"}]
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                   "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +49,8 @@ def test_openai_sdk_over_loopback(running: RunningEmulator) -> None:
     assert reply.choices[0].finish_reason == "stop"
     chunks = list(client.chat.completions.create(model="kimi-k2.6", messages=USER, stream=True))
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
-        reply.choices[0].message.content)
+        reply.choices[0].message.content
+    )
     tool = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=[WEATHER])
     arguments = tool.choices[0].message.tool_calls[0].function.arguments  # type: ignore[index,union-attr]
     jsonschema.validate(json.loads(arguments), WEATHER["function"]["parameters"])
@@ -53,17 +61,23 @@ def test_openai_sdk_over_loopback(running: RunningEmulator) -> None:
 def test_async_openai_sdk_over_loopback(running: RunningEmulator) -> None:
     async def scenario() -> int:
         async with running.async_openai_client() as client:
-            stream = await client.chat.completions.create(model="kimi-k2.6", messages=USER,
-                                                          stream=True)
+            stream = await client.chat.completions.create(
+                model="kimi-k2.6", messages=USER, stream=True
+            )
             return len([c async for c in stream])
 
     assert asyncio.run(scenario()) > 3
 
 
 def test_socket_streams_chunk_by_chunk(running: RunningEmulator) -> None:
-    with running.httpx_client() as c, c.stream(
-        "POST", "/chat/completions", json={"model": "kimi-k2.6", "messages": USER, "stream": True}
-    ) as response:
+    with (
+        running.httpx_client() as c,
+        c.stream(
+            "POST",
+            "/chat/completions",
+            json={"model": "kimi-k2.6", "messages": USER, "stream": True},
+        ) as response,
+    ):
         assert response.headers["content-type"].startswith("text/event-stream")
         lines = [line for line in response.iter_lines() if line]
     assert lines[0].startswith("data: {") and lines[-1] == "data: [DONE]"
@@ -71,8 +85,11 @@ def test_socket_streams_chunk_by_chunk(running: RunningEmulator) -> None:
 
 def test_socket_rejects_an_oversized_upload_without_crashing(running: RunningEmulator) -> None:
     with running.httpx_client() as c:
-        big = c.post("/chat/completions", content=b"{" + b" " * 2_200_000 + b"}",
-                     headers={"content-type": "application/json"})
+        big = c.post(
+            "/chat/completions",
+            content=b"{" + b" " * 2_200_000 + b"}",
+            headers={"content-type": "application/json"},
+        )
         assert big.status_code == 400
         assert c.get("/models").status_code == 200
 
@@ -88,9 +105,17 @@ def test_non_loopback_hosts_are_refused(host: str) -> None:
         pass
 
 
-@pytest.mark.parametrize(("host", "expected"), [("127.0.0.1", True), ("127.3.4.5", True),
-                                                ("::1", True), ("[::1]", True),
-                                                ("localhost", True), ("10.0.0.1", False)])
+@pytest.mark.parametrize(
+    ("host", "expected"),
+    [
+        ("127.0.0.1", True),
+        ("127.3.4.5", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("localhost", True),
+        ("10.0.0.1", False),
+    ],
+)
 def test_is_loopback(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
 
@@ -115,7 +140,6 @@ def test_the_server_stops_when_the_block_ends() -> None:
             assert c.get("/models").status_code == 200
     with pytest.raises(httpx.ConnectError), httpx.Client() as c:
         c.get(url + "/models")
-
 
 
 def test_listening_socket_disables_nagle():

@@ -15,10 +15,17 @@ from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.transports import BASE_URL
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
-WEATHER = {"type": "function", "function": {
-    "name": "get_weather",
-    "parameters": {"type": "object", "properties": {"city": {"type": "string"}},
-                   "required": ["city"]}}}
+WEATHER = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "parameters": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    },
+}
 USER = [{"role": "user", "content": "Weather in Paris?"}]
 
 
@@ -27,16 +34,21 @@ def test_openai_sdk_models_chat_stream_tools() -> None:
     assert "kimi-k2.6" in {m.id for m in client.models.list()}
     reply = client.chat.completions.create(model="kimi-k2.6", messages=USER)
     assert reply.choices[0].message.content and reply.usage and reply.usage.total_tokens > 0
-    pieces = list(client.chat.completions.create(model="kimi-k2.6", messages=USER, stream=True,
-                                                 stream_options={"include_usage": True}))
+    pieces = list(
+        client.chat.completions.create(
+            model="kimi-k2.6", messages=USER, stream=True, stream_options={"include_usage": True}
+        )
+    )
     text = "".join(c.choices[0].delta.content or "" for c in pieces if c.choices)
     assert text == reply.choices[0].message.content
     assert pieces[-1].usage is not None
     assert pieces[-1].usage.total_tokens == reply.usage.total_tokens
     called = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=[WEATHER])
     call = called.choices[0].message.tool_calls[0]  # type: ignore[index]
-    jsonschema.validate(json.loads(call.function.arguments),  # type: ignore[union-attr]
-                        WEATHER["function"]["parameters"])
+    jsonschema.validate(
+        json.loads(call.function.arguments),  # type: ignore[union-attr]
+        WEATHER["function"]["parameters"],
+    )
 
 
 def test_openai_sdk_sees_documented_errors_as_its_exceptions() -> None:
@@ -53,16 +65,19 @@ def test_openai_sdk_sees_documented_errors_as_its_exceptions() -> None:
 
 def test_openai_sdk_thinking_switch_through_extra_body() -> None:
     client = Emulator().openai_client()
-    off = client.chat.completions.create(model="kimi-k2.6", messages=USER, temperature=0.6,
-                                         extra_body={"thinking": {"type": "disabled"}})
+    off = client.chat.completions.create(
+        model="kimi-k2.6",
+        messages=USER,
+        temperature=0.6,
+        extra_body={"thinking": {"type": "disabled"}},
+    )
     assert getattr(off.choices[0].message, "reasoning_content", None) is None
 
 
 def test_async_openai_sdk_streams() -> None:
     async def scenario() -> str:
         client = Emulator().async_openai_client()
-        stream = await client.chat.completions.create(model="kimi-k2.6", messages=USER,
-                                                      stream=True)
+        stream = await client.chat.completions.create(model="kimi-k2.6", messages=USER, stream=True)
         return "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
 
     assert asyncio.run(scenario()).startswith("You wrote about")
@@ -71,12 +86,19 @@ def test_async_openai_sdk_streams() -> None:
 @pytest.mark.parametrize("lib", [httpx, httpx2])
 def test_mock_transports_stream_chunk_by_chunk(lib: object) -> None:
     emulator = Emulator()
-    transport = (emulator.httpx_transport() if lib is httpx  # type: ignore[attr-defined]
-                 else emulator.httpx2_transport())
-    with lib.Client(transport=transport, base_url=BASE_URL, headers=AUTH) as c, c.stream(  # type: ignore[attr-defined]
-        "POST", "/chat/completions",
-        json={"model": "kimi-k2.6", "messages": USER, "stream": True},
-    ) as response:
+    transport = (
+        emulator.httpx_transport()
+        if lib is httpx  # type: ignore[attr-defined]
+        else emulator.httpx2_transport()
+    )
+    with (
+        lib.Client(transport=transport, base_url=BASE_URL, headers=AUTH) as c,
+        c.stream(  # type: ignore[attr-defined]
+            "POST",
+            "/chat/completions",
+            json={"model": "kimi-k2.6", "messages": USER, "stream": True},
+        ) as response,
+    ):
         assert response.headers["content-type"].startswith("text/event-stream")
         parts = list(response.iter_raw())
     assert len(parts) > 5 and parts[-1] == b"data: [DONE]\n\n"
@@ -91,8 +113,14 @@ def test_async_httpx_transport() -> None:
     assert asyncio.run(scenario()) == 200
 
 
-@pytest.mark.parametrize("url", ["https://api.moonshot.ai/models", "https://api.moonshot.ai/",
-                                 "https://api.moonshot.ai/v2/models"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.moonshot.ai/models",
+        "https://api.moonshot.ai/",
+        "https://api.moonshot.ai/v2/models",
+    ],
+)
 def test_paths_outside_v1_are_404(url: str) -> None:
     with httpx.Client(transport=Emulator().httpx_transport(), headers=AUTH) as c:
         response = c.get(url)
