@@ -130,7 +130,7 @@ class Ledger:
         if problem:
             return
         with self._lock:
-            (self.batches if kind == "batch" else self.files).pop(object_id, None)  # type: ignore[arg-type]
+            (self.batches if kind == "batch" else self.files).pop(object_id, None)
 
 
 def _created(response: Any) -> dict[str, Any]:

@@ -11,7 +11,7 @@ command-line option > environment variable > default.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -154,15 +154,17 @@ def pytest_collection_modifyitems(
             item.add_marker(pytest.mark.block_network)
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-    outcome = yield
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     run = item.config.stash.get(RUN_KEY, None)
-    if run is None or not _is_suite_item(item):
-        return
-    from conformance.verdicts import judge
+    if run is not None and _is_suite_item(item):
+        from conformance.verdicts import judge
 
-    judge(run, item, call, outcome.get_result())
+        judge(run, item, call, report)
+    return report
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

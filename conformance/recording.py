@@ -135,7 +135,7 @@ class _SafeYamlSerializer:
         _check_structure(data)
         if not cassette_string.rstrip().endswith(_END_MARKER):
             raise CassetteError("truncated: the end-of-document marker `...` is missing")
-        return data  # type: ignore[return-value]
+        return data
 
     @staticmethod
     def serialize(cassette_dict: Mapping[str, Any]) -> str:

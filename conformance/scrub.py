@@ -14,6 +14,7 @@ input: what it cannot parse it still scrubs as text, or as bytes.
 
 from __future__ import annotations
 
+import builtins
 import json as _json
 import logging
 import os
@@ -195,7 +196,7 @@ class Scrubber:
         b = _BEARER_B.sub(lambda m: m.group(1) + m.group(2) + redacted, b)
         return _SK_KEY_B.sub(redacted, b)
 
-    def sse(self, body: bytes) -> bytes:
+    def sse(self, body: builtins.bytes) -> builtins.bytes:
         """An SSE body scrubbed across events, then as a whole.
 
         A streamed completion can spell a key out over several `data:` events

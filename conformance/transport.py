@@ -195,7 +195,7 @@ class Meter:
 
 
 def _counting_stream_class(lib: ModuleType) -> type:
-    class CountingStream(lib.SyncByteStream):  # type: ignore[name-defined,misc]
+    class CountingStream(lib.SyncByteStream):  # type: ignore[name-defined]
         """Passes a body through within the run's bounds (size, total time); charges the
         tokens it reports when closed."""
 
@@ -246,7 +246,7 @@ def _counting_stream_class(lib: ModuleType) -> type:
 def _metered_transport_class(lib: ModuleType) -> type:
     counting_stream = _counting_stream_class(lib)
 
-    class MeteredTransport(lib.BaseTransport):  # type: ignore[name-defined,misc]
+    class MeteredTransport(lib.BaseTransport):  # type: ignore[name-defined]
         def __init__(self, inner: Any, meter: Meter) -> None:
             self.inner = inner
             self.meter = meter

@@ -72,7 +72,7 @@ def parse_form(content_type: str, body: bytes) -> Form:
 
     parser = MultipartParser(
         boundary,
-        {  # type: ignore[arg-type]
+        {
             "on_part_begin": on_part_begin,
             "on_header_field": on_header_field,
             "on_header_value": on_header_value,
