@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from conformance import payloads
+from conformance.payloads import thinking_on
 from conformance.sse import Event, SSEDecoder
 
 __all__ = [
@@ -57,17 +58,6 @@ WEATHER_TOOL: dict[str, Any] = {
         },
     },
 }
-
-
-def thinking_on(model: str) -> dict[str, Any]:
-    """`{"thinking": {"type": "enabled"}}` for models with the toggle, else nothing."""
-    from conformance.catalog import rules_for
-
-    try:
-        kind = rules_for(model).thinking_kind
-    except KeyError:
-        return {}
-    return {"thinking": {"type": "enabled"}} if kind == "toggle" else {}
 
 
 def thinks(model: str) -> bool:

@@ -11,15 +11,26 @@ from typing import Any
 DEFAULT_MAX_TOKENS = 16
 
 
-def thinking_off(model: str) -> dict[str, Any]:
-    """`{"thinking": {"type": "disabled"}}` for models with the toggle, else nothing."""
+def thinking(model: str, *, enabled: bool) -> dict[str, Any]:
+    """`{"thinking": {"type": "enabled"|"disabled"}}` for models with the toggle, else
+    nothing (models that always think, or never do, take no `thinking` field)."""
     from conformance.catalog import rules_for
 
     try:
         kind = rules_for(model).thinking_kind
     except KeyError:
         return {}
-    return {"thinking": {"type": "disabled"}} if kind == "toggle" else {}
+    if kind != "toggle":
+        return {}
+    return {"thinking": {"type": "enabled" if enabled else "disabled"}}
+
+
+def thinking_off(model: str) -> dict[str, Any]:
+    return thinking(model, enabled=False)
+
+
+def thinking_on(model: str) -> dict[str, Any]:
+    return thinking(model, enabled=True)
 
 
 def chat(

@@ -154,31 +154,18 @@ def test_pyargs_entry_point_is_installed():
     assert "conformance.plugin" in done.stdout
 
 
-def test_failures_become_github_annotations_on_actions(pytester, monkeypatch):
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+@pytest.mark.parametrize("on_actions", [True, False])
+def test_failures_become_github_annotations_on_actions(pytester, monkeypatch, on_actions):
+    if on_actions:
+        monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    else:
+        monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     result = pytester.runpytest_inprocess(
-        "--pyargs",
-        "conformance.suite",
-        "-p",
-        "no:cacheprovider",
-        "-k",
-        "base_url",
-        "--base-url",
-        "https://openrouter.ai/api/v1",
-    )
+        "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-k", "base_url",
+        "--base-url", "https://openrouter.ai/api/v1",
+    )  # fmt: skip
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(
-        ["::error title=base URL%3A test_base_url_is_official (conformance failure)::*OpenRouter*"]
-    )
-    monkeypatch.delenv("GITHUB_ACTIONS")
-    result = pytester.runpytest_inprocess(
-        "--pyargs",
-        "conformance.suite",
-        "-p",
-        "no:cacheprovider",
-        "-k",
-        "base_url",
-        "--base-url",
-        "https://openrouter.ai/api/v1",
-    )
-    assert "::error" not in result.stdout.str()
+    annotation = "::error title=base URL%3A test_base_url_is_official (conformance failure)::"
+    assert (annotation in result.stdout.str()) is on_actions
+    if on_actions:
+        result.stdout.fnmatch_lines([f"{annotation}*OpenRouter*"])

@@ -151,3 +151,19 @@ def raw(kimi_run: Any) -> Any:
 def sdk(kimi_run: Any) -> Any:
     """The official `openai` SDK configured with `base_url` and `api_key`."""
     return kimi_run.target.openai()
+
+
+@pytest.fixture(scope="session")
+def ledger(kimi_run: Any) -> Any:
+    """What the suite created on the account (files, batches); cleaned up when the run
+    ends, even after a failure or Ctrl-C, with leftovers listed in the report."""
+    from conformance import cleanup
+
+    return cleanup.start(kimi_run)
+
+
+@pytest.fixture
+def created(ledger: Any) -> Iterator[Any]:
+    """The ledger; what the test created is removed when it ends, pass or fail."""
+    yield ledger
+    ledger.cleanup()  # what remains is retried, and reported, when the run ends

@@ -160,20 +160,6 @@ def check_created(response: Any, input_file_id: str) -> dict[str, Any]:
     return dict(document)
 
 
-@pytest.fixture(scope="module")
-def ledger(kimi_run: Any) -> Any:
-    from conformance import cleanup
-
-    return cleanup.start(kimi_run)
-
-
-@pytest.fixture
-def created(ledger: Any) -> Any:
-    """The ledger; what the test created is removed when it ends, pass or fail."""
-    yield ledger
-    ledger.cleanup()  # what remains is retried, and reported, when the run ends
-
-
 def upload_input(kimi_run: Any, sdk: Any, created: Any, name: str, data: bytes, *, raw: bool):
     if raw:
         response = kimi_run.target.http().post(

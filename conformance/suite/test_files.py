@@ -26,20 +26,6 @@ DOCUMENTED_STATUSES = ("ok", "ready", "error")
 EARLIEST = 1_672_531_200  # 2023-01-01: no file of this API can be older
 
 
-@pytest.fixture(scope="module")
-def ledger(kimi_run: Any) -> Any:
-    from conformance import cleanup
-
-    return cleanup.start(kimi_run)
-
-
-@pytest.fixture
-def created(ledger: Any) -> Any:
-    """The ledger; what the test created is removed when it ends, pass or fail."""
-    yield ledger
-    ledger.cleanup()  # what remains is retried, and reported, when the run ends
-
-
 def sdk_response(call: Any, *args: Any, **kwargs: Any) -> Any:
     """The HTTP response of an SDK `with_raw_response` call, also when the SDK raises."""
     import openai
