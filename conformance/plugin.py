@@ -127,16 +127,7 @@ def pytest_collection_modifyitems(
                 "live runs cannot run under pytest-xdist (-n): the request cap, token budget "
                 "and RPM pacing hold per process; drop -n for live runs"
             )
-        run = Run.start(settings)
-        if settings.target == "live":
-            from conformance.preflight import run_preflight
-
-            try:
-                run.preflight = run_preflight(run)
-            except BaseException:
-                run.close()
-                raise
-        config.stash[RUN_KEY] = run
+        config.stash[RUN_KEY] = Run.open(settings)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     recording = config.getoption("record_mode", None) not in (None, "none")

@@ -43,6 +43,20 @@ class Run:
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     @classmethod
+    def open(cls, settings: Settings) -> Run:
+        """Start the run and, for a live one, run the preflight (closing it on failure)."""
+        run = cls.start(settings)
+        if settings.target == "live":
+            from conformance.preflight import run_preflight
+
+            try:
+                run.preflight = run_preflight(run)
+            except BaseException:
+                run.close()
+                raise
+        return run
+
+    @classmethod
     def start(cls, settings: Settings) -> Run:
         refuse_gateway_model(settings.model)
         for path in (settings.report_json, settings.report_markdown):
