@@ -167,3 +167,55 @@ def created(ledger: Any) -> Iterator[Any]:
     """The ledger; what the test created is removed when it ends, pass or fail."""
     yield ledger
     ledger.cleanup()  # what remains is retried, and reported, when the run ends
+
+
+# Answers several modules judge, sent once per run (`chat_exchanges.shared`) and kept in
+# their own cassettes under cassettes/session/ so replay works whichever module runs first.
+
+
+@pytest.fixture(scope="session")
+def tool_body(kimi_model: str) -> dict[str, Any]:
+    from conformance import chat_exchanges
+
+    return chat_exchanges.tool_request(kimi_model)
+
+
+@pytest.fixture(scope="session")
+def tool_stream(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]) -> Any:
+    """The tool-call request, streamed, read by our SSE parser."""
+    from conformance import chat_exchanges
+
+    body = {**tool_body, "stream": True, "stream_options": {"include_usage": True}}
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-tool-stream",
+        lambda: chat_exchanges.stream_raw(kimi_run.target.http(), body),
+    )
+
+
+@pytest.fixture(scope="session")
+def tool_answer(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]) -> Any:
+    """The same tool-call request, not streamed."""
+    from conformance import chat_exchanges
+
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-tool-answer",
+        lambda: kimi_run.target.http().post("chat/completions", json=tool_body),
+    )
+
+
+@pytest.fixture(scope="session")
+def sdk_chunks(kimi_run: Any, _session_cassette: Any, kimi_model: str) -> Any:
+    """A streamed text answer read through the `openai` SDK's iterator."""
+    from conformance import chat_exchanges
+
+    body = chat_exchanges.sdk_stream_request(kimi_model)
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-sdk-stream",
+        lambda: chat_exchanges.stream_sdk(kimi_run.target.openai(), body),
+    )

@@ -25,46 +25,6 @@ from conformance.tool_checks import tool_call_problems
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
 
-@pytest.fixture(scope="module")
-def tool_body(kimi_model):
-    return chat_exchanges.tool_request(kimi_model)
-
-
-@pytest.fixture(scope="module")
-def tool_stream(kimi_run, _session_cassette, tool_body):
-    """The streamed tool-call answer (shared with test_tools), read by our SSE parser."""
-    body = {**tool_body, "stream": True, "stream_options": {"include_usage": True}}
-    return chat_exchanges.shared(
-        kimi_run,
-        _session_cassette,
-        "chat-tool-stream",
-        lambda: chat_exchanges.stream_raw(kimi_run.target.http(), body),
-    )
-
-
-@pytest.fixture(scope="module")
-def tool_answer(kimi_run, _session_cassette, tool_body):
-    """The same request, not streamed (shared with test_tools)."""
-    return chat_exchanges.shared(
-        kimi_run,
-        _session_cassette,
-        "chat-tool-answer",
-        lambda: kimi_run.target.http().post("chat/completions", json=tool_body),
-    )
-
-
-@pytest.fixture(scope="module")
-def sdk_chunks(kimi_run, _session_cassette, kimi_model):
-    """A streamed text answer read through the SDK's iterator (shared with the estimate)."""
-    body = chat_exchanges.sdk_stream_request(kimi_model)
-    return chat_exchanges.shared(
-        kimi_run,
-        _session_cassette,
-        "chat-sdk-stream",
-        lambda: chat_exchanges.stream_sdk(kimi_run.target.openai(), body),
-    )
-
-
 def _streamed(answer):
     """The answer's events, once its status says a stream was sent (a 429 or 5xx is a
     server error, not a conformance failure)."""

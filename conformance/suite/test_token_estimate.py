@@ -34,16 +34,6 @@ def estimate(kimi_run, _session_cassette, chat_request):
     )
 
 
-@pytest.fixture(scope="module")
-def sdk_chunks(kimi_run, _session_cassette, chat_request):
-    return chat_exchanges.shared(
-        kimi_run,
-        _session_cassette,
-        "chat-sdk-stream",
-        lambda: chat_exchanges.stream_sdk(kimi_run.target.openai(), chat_request),
-    )
-
-
 def test_estimate_conforms(estimate):
     expect_json(estimate, "token-estimate")
 

@@ -34,22 +34,6 @@ def _missing_reasoning(index):
     )
 
 
-@pytest.fixture(scope="module")
-def tool_body(kimi_model):
-    return chat_exchanges.tool_request(kimi_model)
-
-
-@pytest.fixture(scope="module")
-def tool_answer(kimi_run, _session_cassette, tool_body):
-    """The non-streamed tool-call answer (shared with test_streaming)."""
-    return chat_exchanges.shared(
-        kimi_run,
-        _session_cassette,
-        "chat-tool-answer",
-        lambda: kimi_run.target.http().post("chat/completions", json=tool_body),
-    )
-
-
 def _assistant_turn(tool_answer):
     """The answer's assistant message, or the check fails saying why it is unusable."""
     document = expect_json(tool_answer, "chat.completion")
