@@ -59,3 +59,22 @@ def schemas_dir() -> Path:
 
 def cassettes_dir() -> Path:
     return data_dir("cassettes")
+
+
+def keep_hypothesis_out_of(project: Path) -> Path | None:
+    """Send Hypothesis' caches to the user's cache folder instead of `project/.hypothesis`.
+
+    Hypothesis writes `unicode_data/` and `constants/` under `./.hypothesis` even with no
+    example database, as soon as a strategy needs them (importing hypothesis-jsonschema
+    is enough). Unless the project already has that folder (it uses Hypothesis itself),
+    they go to `$XDG_CACHE_HOME/kimi-conformance/hypothesis`; returns that folder, or None
+    when nothing was changed. Must run before the strategies are imported.
+    """
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    if (project / ".hypothesis").exists():
+        return None
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    home = cache / "kimi-conformance" / "hypothesis"
+    set_hypothesis_home_dir(home)
+    return home

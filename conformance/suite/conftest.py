@@ -13,7 +13,11 @@ from typing import Any
 
 import pytest
 
+from conformance._resources import keep_hypothesis_out_of
 from conformance.plugin import RUN_KEY
+
+# Before any suite module imports the fuzz strategies: no .hypothesis/ in your project.
+keep_hypothesis_out_of(Path.cwd())
 
 
 @pytest.fixture(scope="session")

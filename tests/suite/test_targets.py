@@ -140,6 +140,7 @@ def test_recording_with_a_canary_key_leaves_no_trace(pytester, monkeypatch, tmp_
 def test_run_target_emulator_passes_and_reports_its_cost(tmp_path):
     report = tmp_path / "report.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MOONSHOT_", "KIMI_"))}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     done = subprocess.run(
         [
             sys.executable,
@@ -164,6 +165,9 @@ def test_run_target_emulator_passes_and_reports_its_cost(tmp_path):
     assert isinstance(data["requests"], int) and data["requests"] > 0
     assert isinstance(data["tokens"], int) and data["tokens"] > 0
     assert "Kimi API conformance matrix" in done.stdout
+    # the fuzz properties ran, yet Hypothesis wrote nothing into the caller's folder
+    assert not (tmp_path / ".hypothesis").exists()
+    assert (tmp_path / "cache" / "kimi-conformance" / "hypothesis").is_dir()
 
 
 # -- hygiene ------------------------------------------------------------------------------
