@@ -14,32 +14,10 @@ from conformance import batch_lifecycle as lc
 from conformance.emulator.batches import BatchStore
 from conformance.emulator.files import FileStore
 from conformance.emulator.http import ApiError
+from tests.emulator.helpers import Clock, Ids
 
 MODEL = "kimi-k2.6"
 WEEK_AND_A_DAY = 8 * 86400
-
-
-class Clock:
-    """Integer Unix seconds, one tick per call; `jump` moves time forward."""
-
-    def __init__(self, start: int = 1_780_000_000) -> None:
-        self.now = start
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-    def jump(self, seconds: int) -> None:
-        self.now += seconds
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}-{self.n:04d}"
 
 
 def fake_chat(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
@@ -113,7 +91,8 @@ def good_lines(n: int) -> list[Any]:
 
 
 def schema_violations(name: str, document: object) -> list[Any]:
-    schemas = pytest.importorskip("conformance.schemas", reason="conformance/schemas.py not landed")
+    from conformance import schemas
+
     return list(schemas.check(name, document))
 
 

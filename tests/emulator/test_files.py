@@ -9,6 +9,7 @@ import pytest
 from conformance.emulator import files as files_mod
 from conformance.emulator.files import FileStore
 from conformance.emulator.http import ApiError
+from tests.emulator.helpers import Clock, Ids
 
 DOC_PURPOSE = "Invalid purpose: only 'file-extract' accepted"
 DOC_EMPTY = "File size is zero, please confirm and re-upload the file"
@@ -21,32 +22,13 @@ DOC_TOO_MANY = (
 )
 
 
-class Clock:
-    """Integer Unix seconds, one tick per call (like the emulator's deterministic clock)."""
-
-    def __init__(self, start: int = 1_780_000_000) -> None:
-        self.now = start
-
-    def __call__(self) -> int:
-        self.now += 1
-        return self.now
-
-
-class Ids:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def __call__(self, prefix: str) -> str:
-        self.n += 1
-        return f"{prefix}-{self.n:04d}"
-
-
 def make_store(**limits: int) -> FileStore:
     return FileStore(clock=Clock(), new_id=Ids(), **limits)
 
 
 def schema_violations(name: str, document: object) -> list[Any]:
-    schemas = pytest.importorskip("conformance.schemas", reason="conformance/schemas.py not landed")
+    from conformance import schemas
+
     return list(schemas.check(name, document))
 
 

@@ -15,19 +15,9 @@ import pytest
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.server import RunningEmulator, is_loopback, serve
 from conformance.errors import UsageError
+from tests.emulator.helpers import WEATHER
 
 USER = [{"role": "user", "content": "Weather in Paris?"}]
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 
 
 @pytest.fixture(scope="module")

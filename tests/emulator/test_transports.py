@@ -13,19 +13,9 @@ import pytest
 
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.transports import BASE_URL
+from tests.emulator.helpers import WEATHER
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
-WEATHER = {
-    "type": "function",
-    "function": {
-        "name": "get_weather",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}},
-            "required": ["city"],
-        },
-    },
-}
 USER = [{"role": "user", "content": "Weather in Paris?"}]
 
 
