@@ -102,8 +102,3 @@ def reject(when: Callable[[dict[str, Any]], bool], message: str) -> Mutation:
 
 def is_tool_stream(body: dict[str, Any]) -> bool:
     return bool(body.get("stream")) and bool(body.get("tools"))
-
-
-def broken(outcomes: dict[str, Any]) -> set[str]:
-    """Checks that failed or errored (a skip is not a catch)."""
-    return {name for name, check in outcomes.items() if check["outcome"] in ("failed", "error")}

@@ -91,3 +91,13 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Cal
 def failed(outcomes: dict[str, Any]) -> set[str]:
     """The checks that failed or errored (a skip is not a failure)."""
     return {name for name, check in outcomes.items() if check["outcome"] in ("failed", "error")}
+
+
+def assert_caught(name: str, outcomes: dict[str, Any], must_fail: set[str], must_pass: str) -> None:
+    """Mutation `name` made every check in `must_fail` fail, as a conformance failure,
+    while the unrelated `must_pass` still passed."""
+    caught = failed(outcomes)
+    assert must_fail <= caught, f"{name}: not caught by {must_fail - caught}"
+    assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should still pass"
+    for check in must_fail:
+        assert outcomes[check]["category"] in ("conformance", None), outcomes[check]
