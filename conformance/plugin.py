@@ -10,6 +10,7 @@ command-line option > environment variable > default.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -89,7 +90,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _is_suite_item(item: pytest.Item) -> bool:
-    return Path(str(item.path)).resolve().is_relative_to(SUITE_DIR)
+    return _in_suite(str(item.path))
+
+
+@functools.lru_cache(maxsize=4096)
+def _in_suite(path: str) -> bool:
+    # Asked for every item and every phase of every run, the user's own tests included:
+    # resolve each file once.
+    return Path(path).resolve().is_relative_to(SUITE_DIR)
 
 
 def _options(config: pytest.Config) -> dict[str, Any]:
