@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))  # the seeded faults live with the project's tests
 
 from conformance.emulator.core import DEFAULT_KEY, Emulator  # noqa: E402
 from conformance.emulator.server import serve  # noqa: E402
-from conformance.session import choose_model  # noqa: E402
+from conformance.run.session import choose_model  # noqa: E402
 from conformance.strategies import oracle  # noqa: E402
 from conformance.strategies.runner import Campaign  # noqa: E402
 from tests.suite import fuzz_helpers  # noqa: E402

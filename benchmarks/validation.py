@@ -8,7 +8,7 @@ Two corpora of at least 1,000 responses of mixed kinds:
   perturbed (a value replaced, a key dropped, a value retyped), shown whole and split
   into its valid and broken parts.
 
-Each document is validated with `conformance.schemas.check` (validators compiled once
+Each document is validated with `conformance.contract.schemas.check` (validators compiled once
 and cached: the fastjsonschema verdict, jsonschema's ordered explanation when that
 fails, then the documented invariants) and, side by side, with
 `jsonschema.validate(doc, schema, registry=...)`, which checks the schema against its
@@ -33,7 +33,7 @@ from typing import Any
 
 import jsonschema
 
-from conformance import schemas
+from conformance.contract import schemas
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "tests" / "data" / "examples"
 ODD_VALUES: list[Any] = [None, True, -1, 0, 3.5, "", "x", [], {}]
@@ -91,8 +91,8 @@ def api_corpus(size: int) -> list[tuple[str, Any]]:
     token estimates, errors, files and batches."""
     import httpx
 
+    from conformance.contract.sse import parse
     from conformance.emulator.core import DEFAULT_KEY, Emulator
-    from conformance.sse import parse
 
     client = httpx.Client(
         base_url="https://api.moonshot.ai/v1/",

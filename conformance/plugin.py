@@ -4,7 +4,7 @@ Registered through the `pytest11` entry point. Logic lives in its own modules an
 imported inside fixtures and hooks, and only when conformance-suite tests were
 collected, so loading this plugin costs unrelated test runs (almost) nothing.
 
-Settings precedence (merged once, in `conformance.config.resolve`):
+Settings precedence (merged once, in `conformance.run.config.resolve`):
 command-line option > environment variable > default.
 """
 
@@ -124,9 +124,9 @@ def pytest_collection_modifyitems(
     suite_items = [item for item in items if _is_suite_item(item)]
     if not suite_items:
         return
-    from conformance import config as settings_module
     from conformance.errors import UsageError
-    from conformance.session import Run
+    from conformance.run import config as settings_module
+    from conformance.run.session import Run
 
     try:
         settings = settings_module.resolve(_options(config), os.environ)
@@ -160,7 +160,7 @@ def pytest_runtest_makereport(
     report = yield
     run = item.config.stash.get(RUN_KEY, None)
     if run is not None and _is_suite_item(item):
-        from conformance.verdicts import judge
+        from conformance.run.verdicts import judge
 
         judge(run, item, call, report)
     return report
@@ -170,7 +170,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return
-    from conformance.verdicts import finish
+    from conformance.run.verdicts import finish
 
     if finish(run, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # breaking drift fails the gate
@@ -184,7 +184,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in run.report.to_terminal():
         terminalreporter.write_line(line)
     if os.environ.get("GITHUB_ACTIONS") == "true":
-        from conformance.report import github_annotations
+        from conformance.run.report import github_annotations
 
         for line in github_annotations(run.report):
             terminalreporter.write_line(line)

@@ -7,7 +7,7 @@ are imported here, once for the whole session:
 - `yaml`: PyYAML's C extension keeps references to the classes of its first import, and
   a fresh `yaml` then fails in the C emitter ("expected SCALAR, ...");
 - our own modules: a run that re-imported, say, `conformance.errors` while
-  `conformance.config` kept the old one would raise a `UsageError` that the plugin's
+  `conformance.run.config` kept the old one would raise a `UsageError` that the plugin's
   `except UsageError` no longer recognises.
 """
 

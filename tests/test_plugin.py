@@ -48,7 +48,7 @@ def test_unrelated_runs_are_untouched(pytester, monkeypatch):
         import sys
 
         def test_plugin_loaded_lazily():
-            heavy = ("conformance.session", "conformance.emulator.core", "openai", "httpx2")
+            heavy = ("conformance.run.session", "conformance.emulator.core", "openai", "httpx2")
             assert not [name for name in heavy if name in sys.modules]
         """
     )

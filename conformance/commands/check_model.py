@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from conformance.contract.model_ids import classify
 from conformance.errors import EXIT_FAILED, EXIT_OK
-from conformance.model_ids import classify
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -42,7 +42,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.openapi import build
+    from conformance.contract.openapi import build
 
     text = json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
     if args.output:

@@ -12,7 +12,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance import schemas
+    from conformance.contract import schemas
 
     names = schemas.names()
     width = max(map(len, names), default=0)

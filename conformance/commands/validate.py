@@ -4,7 +4,7 @@ Exit 0 and `valid: NAME` when it conforms; exit 1 with one violation per line, b
 first, when it does not; exit 2 with a one-line message when the input cannot be judged
 (unknown schema, unreadable file, not UTF-8, not JSON). For `chat.completion.chunk` the
 input may also be a whole SSE transcript (`data: ...` lines): every chunk is validated and
-the stream rules of `conformance.streams` are checked.
+the stream rules of `conformance.contract.streams` are checked.
 """
 
 from __future__ import annotations
@@ -83,11 +83,11 @@ def _load_json(text: str, source: str, name: str) -> Any:
 
 
 def _violations(name: str, text: str, source: str) -> list[Any]:
-    from conformance import schemas
+    from conformance.contract import schemas
 
     if name == STREAM_SCHEMA and _SSE_START.match(text):
-        from conformance.sse import SSEDecoder
-        from conformance.streams import stream_violations
+        from conformance.contract.sse import SSEDecoder
+        from conformance.contract.streams import stream_violations
 
         decoder = SSEDecoder()
         events = decoder.feed(text.encode("utf-8")) + decoder.close()
@@ -112,7 +112,7 @@ def _violations(name: str, text: str, source: str) -> list[Any]:
 
 def _emit(line: str, stream: TextIO) -> None:
     """Print one line whatever the terminal's encoding (and lone surrogates) allow."""
-    from conformance.scrub import scrubber_from_env
+    from conformance.recording.scrub import scrubber_from_env
 
     encoding = getattr(stream, "encoding", None) or "utf-8"
     safe = scrubber_from_env().text(line).encode(encoding, "backslashreplace")
@@ -120,7 +120,7 @@ def _emit(line: str, stream: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance import schemas
+    from conformance.contract import schemas
 
     name: str = args.name
     schemas.validator(name)  # an unknown name is a UsageError before stdin is read

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.catalog import ModelInfo
+from conformance.contract.catalog import ModelInfo
 from conformance.emulator import tokens
 from conformance.emulator.chat import invalid, not_found
 from conformance.emulator.http import ApiError

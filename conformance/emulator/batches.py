@@ -1,7 +1,8 @@
 """The emulator's Batch API store: create, get, list, cancel, and a deterministic lifecycle.
 
 Plain Python, no HTTP (the core's routes call these methods). Batches move only along
-`conformance.batch_lifecycle.ALLOWED_TRANSITIONS`, the one source of truth for the state machine.
+`conformance.contract.batch_lifecycle.ALLOWED_TRANSITIONS`, the one source of truth for
+the state machine.
 
 **Deterministic lifecycle.** Every observation of a batch (`get`, or `list` returning it)
 advances it by exactly one step and the emulator's clock stamps the state it reaches:
@@ -57,7 +58,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from conformance import batch_lifecycle as lifecycle
+from conformance.contract import batch_lifecycle as lifecycle
 from conformance.emulator.files import FileStore
 from conformance.emulator.http import ApiError
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from conformance.catalog import ModelInfo, ParameterRules, rules_for
+from conformance.contract.catalog import ModelInfo, ParameterRules, rules_for
 from conformance.emulator import tokens
 from conformance.emulator.http import ApiError
 from conformance.emulator.ids import Ids, digest

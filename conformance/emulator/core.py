@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance.catalog import DEFAULT_MODELS, ModelInfo, family_of
+from conformance.contract.catalog import DEFAULT_MODELS, ModelInfo, family_of
 from conformance.emulator import chat
 from conformance.emulator.account import Balance, estimate_tokens, insufficient_balance
 from conformance.emulator.accounting import Accounting

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.catalog import ModelInfo
+from conformance.contract.catalog import ModelInfo
 
 __all__ = ["list_models"]
 

@@ -13,7 +13,7 @@ Rules (id, default severity):
   `accounts/fireworks/models/kimi-k2p6`, ...) in a file that also mentions an official
   Moonshot base URL or `MOONSHOT_API_KEY`. An OpenRouter integration using OpenRouter's
   own base URL and key is not flagged.
-- `retired-model` (warning): a model ID in `conformance.retired.RETIRED`.
+- `retired-model` (warning): a model ID in `conformance.contract.retired.RETIRED`.
 - `sampling-param` (error): a temperature above 1 (Kimi's range is [0, 1]) near a Kimi model
   ID, or a fixed sampling parameter (temperature, top_p, n, presence/frequency penalty)
   changed for a model that forbids it (kimi-k2.5 and newer).

@@ -8,17 +8,17 @@ import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from conformance.base_url import (
+from conformance.contract.base_url import (
     _CONSOLE_HOSTS,
     _LOOPBACK,
     _REGIONS,
     _gateway,
     classify_base_url,
 )
+from conformance.contract.model_ids import KIMI_CODE, classify
+from conformance.contract.retired import retirement
 from conformance.lint.findings import Finding, LintResult
 from conformance.lint.walk import iter_files, read_text
-from conformance.model_ids import KIMI_CODE, classify
-from conformance.retired import retirement
 
 _URL = re.compile(r"""https?://[^\s'"`<>()\[\]{},\\]+""", re.I)
 _QUOTED = re.compile(r"""(["'`])([^"'`\s]{2,200})\1""")

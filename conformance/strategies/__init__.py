@@ -7,7 +7,7 @@
     def test_my_client_sends_it(body): ...
 
 - `chat_requests(model, profile=, stream=)`: valid requests whose optional parameters
-  follow the model's rules (`conformance.catalog.rules_for`);
+  follow the model's rules (`conformance.contract.catalog.rules_for`);
 - `invalid_requests(model, families=)`: `(family, body)` breaking one documented rule;
   `FAMILIES` names them;
 - building blocks: `conversations`, `contents`, `tools`, `parameter_schemas`,

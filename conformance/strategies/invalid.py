@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.catalog import rules_for
+from conformance.contract.catalog import rules_for
 from conformance.strategies.requests import (
     MAX_STOP,
     MAX_STOP_BYTES,

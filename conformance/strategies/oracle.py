@@ -3,7 +3,7 @@
 - a valid request: 200 and an answer that passes every schema and invariant (the
   `chat.completion` schema, the model echoed, `n` choices, `max_completion_tokens`
   honoured, tool calls naming declared functions; streamed: every stream rule of
-  `conformance.streams`, and the reassembled answer passes the same checks);
+  `conformance.contract.streams`, and the reassembled answer passes the same checks);
 - an invalid one: a 4xx with the documented error envelope (`error.json`);
 - never a 5xx, a hang (no answer within the client's timeout) or a body that is not JSON.
 
@@ -21,10 +21,10 @@ from typing import Any
 
 import httpx
 
-from conformance import schemas
-from conformance.scrub import scrubber_from_env
-from conformance.sse import parse
-from conformance.streams import chunks_from_events, reassemble, stream_violations
+from conformance.contract import schemas
+from conformance.contract.sse import parse
+from conformance.contract.streams import chunks_from_events, reassemble, stream_violations
+from conformance.recording.scrub import scrubber_from_env
 
 __all__ = [
     "REGRESSIONS_FILE",

@@ -1,5 +1,5 @@
 """Whole `POST /chat/completions` bodies whose optional parameters follow the rules of
-the model under test, read from `conformance.catalog.rules_for` (never hard-coded here).
+the model under test, read from `conformance.contract.catalog.rules_for` (never hard-coded here).
 
 A `Profile` bounds the size and cost of what is drawn: `OFFLINE` for the emulator,
 `LIVE` for the real API (short texts, at most a few completion tokens, thinking off
@@ -17,7 +17,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from conformance.catalog import DEFAULT_MODELS, ParameterRules, Rule, rules_for
+from conformance.contract.catalog import DEFAULT_MODELS, ParameterRules, Rule, rules_for
 from conformance.strategies.messages import conversations
 from conformance.strategies.text import identifiers, stress_text
 from conformance.strategies.tools import parameter_schemas, tools
@@ -103,7 +103,7 @@ def _closed(schema: dict[str, Any]) -> dict[str, Any]:
 
 @functools.cache
 def _stream_options() -> st.SearchStrategy[Any]:
-    from conformance.schemas import bundle
+    from conformance.contract.schemas import bundle
 
     return from_schema(_closed(bundle("chat.request")["properties"]["stream_options"]))
 

@@ -22,7 +22,7 @@ keep_hypothesis_out_of(Path.cwd())
 
 @pytest.fixture(scope="session")
 def kimi_run(pytestconfig: pytest.Config) -> Any:
-    """This run: settings, target, clients, report (see `conformance.session.Run`)."""
+    """This run: settings, target, clients, report (see `conformance.run.session.Run`)."""
     run = pytestconfig.stash.get(RUN_KEY, None)
     if run is None:  # collected without the plugin's hook (e.g. -p no:kimi_conformance)
         pytest.skip("the kimi-conformance plugin is not active")
@@ -42,8 +42,8 @@ def _cassettes(run: Any) -> Path:
 
 @pytest.fixture(scope="session")
 def vcr_config(pytestconfig: pytest.Config, kimi_run: Any) -> dict[str, Any]:
-    from conformance.recording import vcr_config as build
-    from conformance.scrub import scrubber_from_env
+    from conformance.recording.cassettes import vcr_config as build
+    from conformance.recording.scrub import scrubber_from_env
 
     # --drift records every answer of this run (into a scratch folder) for comparison.
     mode = "all" if kimi_run.drift_dir is not None else _record_mode(pytestconfig)
@@ -56,7 +56,7 @@ def vcr_cassette_dir(request: pytest.FixtureRequest, kimi_run: Any) -> str:
 
 
 def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
-    from conformance.recording import configure_vcr
+    from conformance.recording.cassettes import configure_vcr
 
     configure_vcr(vcr)
 
@@ -77,8 +77,8 @@ def _write_provenance(run: Any, path: str) -> None:
     from urllib.parse import urlsplit
 
     from conformance._resources import cassettes_dir
-    from conformance.base_url import classify_base_url
-    from conformance.recording import write_provenance
+    from conformance.contract.base_url import classify_base_url
+    from conformance.recording.cassettes import write_provenance
 
     host = urlsplit(run.target.base_url).netloc
     if run.settings.target == "emulator":
@@ -102,7 +102,7 @@ def _session_cassette(
             return
         import vcr
 
-        from conformance.recording import configure_vcr
+        from conformance.recording.cassettes import configure_vcr
 
         recorder = vcr.VCR()
         configure_vcr(recorder)
@@ -127,7 +127,7 @@ def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
         return kimi_run.preflight[0]  # preflight fetched it (--drift wants it recorded)
     with _session_cassette("models"):
         response = kimi_run.target.http().get("models")
-    from conformance.checks import expect_json
+    from conformance.checks.asserts import expect_json
 
     return expect_json(response, "models.list")
 
@@ -135,7 +135,7 @@ def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
 @pytest.fixture(scope="session")
 def kimi_model(kimi_run: Any, kimi_models: Any) -> str:
     """The model every chat check uses, taken from this run's `GET /models`."""
-    from conformance.session import choose_model
+    from conformance.run.session import choose_model
 
     model, why = choose_model(kimi_models, kimi_run.settings.model)
     kimi_run.report.model_choice = why
@@ -161,7 +161,7 @@ def sdk(kimi_run: Any) -> Any:
 def ledger(kimi_run: Any) -> Any:
     """What the suite created on the account (files, batches); cleaned up when the run
     ends, even after a failure or Ctrl-C, with leftovers listed in the report."""
-    from conformance import cleanup
+    from conformance.run import cleanup
 
     return cleanup.start(kimi_run)
 
@@ -179,7 +179,7 @@ def created(ledger: Any) -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def tool_body(kimi_model: str) -> dict[str, Any]:
-    from conformance import chat_exchanges
+    from conformance.checks import exchanges as chat_exchanges
 
     return chat_exchanges.tool_request(kimi_model)
 
@@ -187,7 +187,7 @@ def tool_body(kimi_model: str) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def tool_stream(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]) -> Any:
     """The tool-call request, streamed, read by our SSE parser."""
-    from conformance import chat_exchanges
+    from conformance.checks import exchanges as chat_exchanges
 
     body = {**tool_body, "stream": True, "stream_options": {"include_usage": True}}
     return chat_exchanges.shared(
@@ -201,7 +201,7 @@ def tool_stream(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]
 @pytest.fixture(scope="session")
 def tool_answer(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]) -> Any:
     """The same tool-call request, not streamed."""
-    from conformance import chat_exchanges
+    from conformance.checks import exchanges as chat_exchanges
 
     return chat_exchanges.shared(
         kimi_run,
@@ -214,7 +214,7 @@ def tool_answer(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]
 @pytest.fixture(scope="session")
 def sdk_chunks(kimi_run: Any, _session_cassette: Any, kimi_model: str) -> Any:
     """A streamed text answer read through the `openai` SDK's iterator."""
-    from conformance import chat_exchanges
+    from conformance.checks import exchanges as chat_exchanges
 
     body = chat_exchanges.sdk_stream_request(kimi_model)
     return chat_exchanges.shared(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.checks import expect_error, expect_json
+from conformance.checks.asserts import expect_error, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("auth")
 

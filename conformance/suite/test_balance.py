@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conformance.checks import expect_json
+from conformance.checks.asserts import expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("GET /users/me/balance")
 

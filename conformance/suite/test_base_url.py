@@ -11,7 +11,7 @@ pytestmark = pytest.mark.kimi_endpoint("base URL")
 
 
 def test_base_url_is_official(kimi_run):
-    from conformance.base_url import classify_base_url
+    from conformance.contract.base_url import classify_base_url
 
     verdict = classify_base_url(kimi_run.settings.base_url)
     assert verdict.official, f"{verdict.problem} {verdict.fix}"

@@ -13,7 +13,8 @@ Everything created is written in the cleanup ledger first: teardown cancels ever
 still running and deletes every file (uploaded inputs, and result files the server made
 for us), even when a check fails; the run does it again at its end (after Ctrl-C too).
 
-Sources: kimi-api.md §6; the state machine with its sources is `conformance.batch_lifecycle`.
+Sources: kimi-api.md §6; the state machine with its sources is
+`conformance.contract.batch_lifecycle`.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from conformance import batch_lifecycle as lifecycle
-from conformance import payloads
-from conformance.checks import assert_conforms, describe, expect_json
+from conformance.checks import payloads
+from conformance.checks.asserts import assert_conforms, describe, expect_json
+from conformance.contract import batch_lifecycle as lifecycle
 from conformance.suite.test_files import check_file_object, sdk_response
 
 pytestmark = pytest.mark.kimi_endpoint("Batch API")
@@ -45,7 +46,7 @@ CANCELLED_OR_CANCELLING = ("cancelling", "cancelled")
 def output_findings(content: str, custom_ids: list[str]) -> list[str]:
     """What in an output file breaks the assumed format (schema `batch.output-line`,
     whose description states the assumption); an empty list: it conforms."""
-    from conformance import schemas
+    from conformance.contract import schemas
 
     lines = [line for line in content.splitlines() if line.strip()]
     findings: list[str] = []

@@ -2,8 +2,8 @@
 
 import pytest
 
-from conformance import payloads
-from conformance.checks import expect_error, expect_json
+from conformance.checks import payloads
+from conformance.checks.asserts import expect_error, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 

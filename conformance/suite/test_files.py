@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from conformance.checks import describe, expect_error, expect_json
+from conformance.checks.asserts import describe, expect_error, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("Files API")
 

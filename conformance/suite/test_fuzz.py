@@ -30,7 +30,7 @@ import hypothesis
 import pytest
 
 from conformance import strategies
-from conformance.budget import BudgetExhausted
+from conformance.run.budget import BudgetExhausted
 from conformance.strategies import oracle
 from conformance.strategies.runner import Campaign
 

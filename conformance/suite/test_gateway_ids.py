@@ -1,13 +1,13 @@
 """Third-party gateway model IDs are not Moonshot IDs.
 
-The suite refuses them before sending (`conformance.session.refuse_gateway_model`),
+The suite refuses them before sending (`conformance.run.session.refuse_gateway_model`),
 and checks that the API answers a few, derived from the model under test, with 404
 `resource_not_found_error` "Not found the model <id> or Permission denied".
 """
 
 import pytest
 
-from conformance.checks import expect_error
+from conformance.checks.asserts import expect_error
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
@@ -28,7 +28,7 @@ GATEWAY_FORMS = {
 @pytest.mark.parametrize("gateway", sorted(GATEWAY_FORMS))
 def test_gateway_id_refused_before_sending(kimi_model, gateway):
     from conformance.errors import UsageError
-    from conformance.session import refuse_gateway_model
+    from conformance.run.session import refuse_gateway_model
 
     with pytest.raises(UsageError, match="not a Moonshot model ID"):
         refuse_gateway_model(GATEWAY_FORMS[gateway](kimi_model))
@@ -36,7 +36,7 @@ def test_gateway_id_refused_before_sending(kimi_model, gateway):
 
 @pytest.mark.parametrize("gateway", sorted(GATEWAY_FORMS))
 def test_gateway_id_rejected_by_api(raw, kimi_model, gateway):
-    from conformance import payloads
+    from conformance.checks import payloads
 
     model = GATEWAY_FORMS[gateway](kimi_model)
     response = raw.post("chat/completions", json=payloads.chat(model, max_tokens=1))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conformance.checks import assert_conforms, expect_json
+from conformance.checks.asserts import assert_conforms, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("GET /models")
 
@@ -19,7 +19,7 @@ def test_models_list_through_sdk(sdk, kimi_models):
 
 
 def test_model_taken_from_models_list(kimi_run, kimi_models):
-    from conformance.session import choose_model
+    from conformance.run.session import choose_model
 
     model, why = choose_model(kimi_models, kimi_run.settings.model)
     kimi_run.report.model_choice = why

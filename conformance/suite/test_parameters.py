@@ -1,6 +1,6 @@
 """Per-model sampling-parameter rules on `POST /chat/completions` (kimi-api.md §3.2).
 
-The rules come from `conformance.catalog.rules_for(model, thinking)`, the one table of
+The rules come from `conformance.contract.catalog.rules_for(model, thinking)`, the one table of
 them, each with its source; nothing here names a model. For the model under test:
 
 - fixed parameters (kimi-k2.6 and newer): the default is accepted, any other value gets
@@ -16,8 +16,8 @@ them, each with its source; nothing here names a model. For the model under test
 
 import pytest
 
-from conformance import payloads
-from conformance.checks import expect_error, expect_json
+from conformance.checks import payloads
+from conformance.checks.asserts import expect_error, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
@@ -36,7 +36,7 @@ SCHEMA_RANGE = {
 
 def _rules(model, thinking):
     """The model's rules in this mode, or a skip when the model cannot be in it."""
-    from conformance.catalog import rules_for
+    from conformance.contract.catalog import rules_for
 
     try:
         rules = rules_for(model, thinking)
@@ -87,7 +87,7 @@ def test_other_value_rejected(raw, kimi_model, name, mode):
     if rule is None or rule.modifiable:
         pytest.skip(f"{name} may be changed for {kimi_model}: see test_out_of_range_rejected")
     if thinking and rules.thinking_kind == "toggle":
-        from conformance.catalog import rules_for
+        from conformance.contract.catalog import rules_for
 
         if rules_for(kimi_model, False).params[name].fixed == rule.fixed:
             pytest.skip(f"{name} has the same fixed value in both modes: checked thinking-off")
@@ -112,7 +112,7 @@ OUT_OF_RANGE = {
 
 
 def _modifiable(model):
-    from conformance.catalog import rules_for
+    from conformance.contract.catalog import rules_for
 
     try:
         rules = rules_for(model)

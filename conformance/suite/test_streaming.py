@@ -2,7 +2,7 @@
 
 One streamed tool-call answer (thinking on where the model has the toggle, with
 `stream_options.include_usage`) is read once per run with our own SSE parser; each rule
-of `conformance.streams` is a named check on it. The SDK path reads a small streamed text
+of `conformance.contract.streams` is a named check on it. The SDK path reads a small streamed text
 answer through the SDK's own iterator. Parity compares the reassembled stream with the
 non-streamed answer to the same request: shape, not text (kimi-api.md §3.5).
 """
@@ -11,16 +11,16 @@ import json
 
 import pytest
 
-from conformance import chat_exchanges
-from conformance.checks import (
+from conformance.checks import exchanges as chat_exchanges
+from conformance.checks.asserts import (
     assert_conforms,
     describe,
     expect_json,
     raise_if_server_fault,
     violations_message,
 )
-from conformance.streams import chunks_from_events, reassemble, stream_violations
-from conformance.tool_checks import tool_call_problems
+from conformance.contract.streams import chunks_from_events, reassemble, stream_violations
+from conformance.contract.tool_checks import tool_call_problems
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
@@ -35,7 +35,7 @@ def _streamed(answer):
 
 
 def _violations(answer, *rules):
-    """Violations of the named `conformance.streams` rules ("schema": the chunk schema)."""
+    """Violations of the named `conformance.contract.streams` rules ("schema": the chunk schema)."""
     found = stream_violations(_streamed(answer))
     if "schema" in rules:
         return [v for v in found if not v.rule.startswith("stream.")]

@@ -10,8 +10,8 @@ test_streaming, so the comparison costs one request: the estimate.
 
 import pytest
 
-from conformance import chat_exchanges
-from conformance.checks import expect_json
+from conformance.checks import exchanges as chat_exchanges
+from conformance.checks.asserts import expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("POST /tokenizers/estimate-token-count")
 
@@ -39,7 +39,7 @@ def test_estimate_conforms(estimate):
 
 
 def test_estimate_agrees_with_prompt_tokens(estimate, sdk_chunks):
-    from conformance.streams import reassemble
+    from conformance.contract.streams import reassemble
 
     total = expect_json(estimate, "token-estimate")["data"]["total_tokens"]
     usage = reassemble(sdk_chunks).get("usage")

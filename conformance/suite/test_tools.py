@@ -14,9 +14,10 @@ import json
 
 import pytest
 
-from conformance import chat_exchanges, payloads
-from conformance.checks import expect_error, expect_json
-from conformance.tool_checks import tool_call_problems
+from conformance.checks import exchanges as chat_exchanges
+from conformance.checks import payloads
+from conformance.checks.asserts import expect_error, expect_json
+from conformance.contract.tool_checks import tool_call_problems
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
@@ -106,7 +107,7 @@ def test_missing_reasoning_content_rejected(raw, tool_answer, tool_body, kimi_mo
 
 
 def test_named_function_rejected_while_thinking(raw, tool_body, kimi_model):
-    from conformance.catalog import rules_for
+    from conformance.contract.catalog import rules_for
 
     if (
         not chat_exchanges.thinks(kimi_model)

@@ -11,9 +11,9 @@ import json
 
 import pytest
 
-from conformance import payloads
-from conformance.checks import expect_json
-from conformance.tool_checks import tool_call_problems
+from conformance.checks import payloads
+from conformance.checks.asserts import expect_json
+from conformance.contract.tool_checks import tool_call_problems
 
 pytestmark = [pytest.mark.kimi_endpoint("POST /chat/completions"), pytest.mark.web_search]
 

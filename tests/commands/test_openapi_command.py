@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from conformance import openapi
 from conformance.cli import main
+from conformance.contract import openapi
 
 
 def test_prints_the_document(capsys: pytest.CaptureFixture[str]) -> None:

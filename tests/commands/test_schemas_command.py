@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import schemas
 from conformance.cli import main
+from conformance.contract import schemas
 
 
 def test_lists_every_name_with_its_description(capsys: pytest.CaptureFixture[str]) -> None:

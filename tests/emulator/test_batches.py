@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance import batch_lifecycle as lc
+from conformance.contract import batch_lifecycle as lc
 from conformance.emulator.batches import BatchStore
 from conformance.emulator.files import FileStore
 from conformance.emulator.http import ApiError
@@ -91,7 +91,7 @@ def good_lines(n: int) -> list[Any]:
 
 
 def schema_violations(name: str, document: object) -> list[Any]:
-    from conformance import schemas
+    from conformance.contract import schemas
 
     return list(schemas.check(name, document))
 

@@ -8,9 +8,9 @@ from typing import Any
 import jsonschema
 import pytest
 
+from conformance.contract.schemas import check
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
-from conformance.schemas import check
 
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 WEATHER = {

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from conformance.catalog import ModelInfo
+from conformance.contract.catalog import ModelInfo
+from conformance.contract.schemas import check
 from conformance.emulator.account import Balance
 from conformance.emulator.core import DEFAULT_KEY, MAX_JSON_BYTES, Emulator
 from conformance.emulator.http import Request, Response
-from conformance.schemas import check
 
 AUTH = {"authorization": f"Bearer {DEFAULT_KEY}"}
 CHAT = {"model": "kimi-k2.6", "messages": [{"role": "user", "content": "Hello there"}]}

@@ -13,10 +13,10 @@ import httpx
 import httpx2
 import pytest
 
+from conformance.contract.schemas import check
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.faults import FAULT_NAMES, FaultSpec
 from conformance.emulator.server import RunningEmulator, serve
-from conformance.schemas import check
 
 BASE = "https://api.moonshot.ai/v1"
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}

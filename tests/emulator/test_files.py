@@ -27,7 +27,7 @@ def make_store(**limits: int) -> FileStore:
 
 
 def schema_violations(name: str, document: object) -> list[Any]:
-    from conformance import schemas
+    from conformance.contract import schemas
 
     return list(schemas.check(name, document))
 

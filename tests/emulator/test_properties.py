@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conformance.catalog import DEFAULT_MODELS, rules_for
+from conformance.contract.catalog import DEFAULT_MODELS, rules_for
+from conformance.contract.schemas import check
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request, Response
-from conformance.schemas import check
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 AUTH = {"authorization": f"Bearer {DEFAULT_KEY}", "content-type": "application/json"}
@@ -187,7 +187,7 @@ def test_malformed_chat_fields_get_documented_errors_not_500(body: dict[str, Any
     st.lists(
         st.builds(
             lambda i, ctx, flags, fam: __import__(
-                "conformance.catalog", fromlist=["ModelInfo"]
+                "conformance.contract.catalog", fromlist=["ModelInfo"]
             ).ModelInfo(f"kimi-k2.6-{i}", 1_700_000_000 + i, ctx, *flags, fam),
             st.integers(0, 10**6),
             st.integers(1, 2**21),

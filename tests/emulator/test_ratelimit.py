@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from conformance.contract.schemas import check
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import ApiError, Request
 from conformance.emulator.ratelimit import TIERS, RateLimiter, Tier
-from conformance.schemas import check
 
 ACCOUNT = "org-emulator00000000000000000000000<ak-emulator>"
 

@@ -7,11 +7,11 @@ import json
 import httpx
 import pytest
 
+from conformance.contract.schemas import check
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import ApiError, Request
 from conformance.emulator.transports import BASE_URL
 from conformance.emulator.uploads import parse_form
-from conformance.schemas import check
 
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
 LINE = {

@@ -13,16 +13,16 @@ import httpx2
 import openai
 import pytest
 
-from conformance import payloads
-from conformance.budget import Budget, Pacer
-from conformance.clients import TIMEOUT, Target
-from conformance.config import Secret
+from conformance.checks import payloads
 from conformance.emulator.core import Emulator
 from conformance.emulator.faults import HUGE_BODY_BYTES, FaultSpec
 from conformance.emulator.server import serve
 from conformance.errors import UsageError
-from conformance.outcomes import ServerError, categorize
-from conformance.transport import (
+from conformance.run.budget import Budget, Pacer
+from conformance.run.clients import TIMEOUT, Target
+from conformance.run.config import Secret
+from conformance.run.outcomes import ServerError, categorize
+from conformance.run.transport import (
     AnswerTooLarge,
     AnswerTooSlow,
     Limits,

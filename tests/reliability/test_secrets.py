@@ -20,7 +20,7 @@ import pytest
 from conformance.emulator.core import Emulator
 from conformance.emulator.faults import FaultSpec
 from conformance.emulator.server import serve
-from conformance.scrub import secret_forms
+from conformance.recording.scrub import secret_forms
 from tests.reliability.faults_helpers import FAST_LIMITS, SELECT, inject
 from tests.suite.conftest import MutantEmulator
 from tests.suite.conftest import run_suite as run_suite  # the fixture

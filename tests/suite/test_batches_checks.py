@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-import conformance.batch_lifecycle as lifecycle_module
+import conformance.contract.batch_lifecycle as lifecycle_module
 import conformance.emulator.batches as batches_module
 from conformance.emulator.http import json_response
 from tests.suite.conftest import failed, mutant

@@ -21,7 +21,7 @@ import pytest
 # modules with this process (each run drops the modules it imported itself).
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
-from conformance.session import choose_model
+from conformance.run.session import choose_model
 from conformance.strategies import oracle
 from conformance.strategies.runner import Campaign
 from conformance.suite import test_fuzz

@@ -8,11 +8,11 @@ import json
 
 import pytest
 
-from conformance import chat_exchanges
+from conformance.checks import exchanges as chat_exchanges
+from conformance.contract.sse import SSEDecoder, parse
+from conformance.contract.streams import stream_violations
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
-from conformance.sse import SSEDecoder, parse
-from conformance.streams import stream_violations
 from tests.suite.chat_helpers import (
     DEEP_CHAT,
     chat_body,

@@ -1,0 +1,156 @@
+"""Chat requests several suite modules judge, sent once per run and shared.
+
+The request cap of a run is small (a Tier0 account allows 3 RPM), so one answer serves
+several named checks: the streamed tool-call answer is judged by the stream rules, the
+tool-call rules and the stream/non-stream parity check; the SDK's streamed answer by the
+SDK-path check and the token-estimate agreement check.
+
+Public API:
+- `WEATHER_TOOL`, `tool_request(model)`, `sdk_stream_request(model)`: the shared bodies;
+- `StreamedAnswer`, `stream_raw(client, body)`: a raw SSE answer read with our parser;
+- `stream_sdk(openai_client, body)`: the chunks of the SDK's stream iterator, as JSON;
+- `shared(run, cassette, name, send)`: `send()`'s result, computed once per run and
+  recorded in its own cassette (`cassette` is the suite's `_session_cassette` factory),
+  so replay works whichever module asks first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from conformance.checks import payloads
+from conformance.checks.payloads import thinking_on
+from conformance.contract.sse import Event, SSEDecoder
+
+__all__ = [
+    "WEATHER_TOOL",
+    "StreamedAnswer",
+    "sdk_stream_request",
+    "shared",
+    "stream_raw",
+    "stream_sdk",
+    "thinking_on",
+    "thinks",
+    "tool_request",
+]
+
+T = TypeVar("T")
+
+# Enough for a thinking model to reason briefly and then emit one small tool call.
+TOOL_MAX_TOKENS = 256
+
+WEATHER_TOOL: dict[str, Any] = {
+    "type": "function",
+    "function": {
+        "name": "get_weather",
+        "description": "Current weather in a city.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "city": {"type": "string", "description": "City name, e.g. Paris"},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
+            },
+            "required": ["city"],
+            "additionalProperties": False,
+        },
+    },
+}
+
+
+def thinks(model: str) -> bool:
+    """Whether `model` thinks in `tool_request` (thinking on where it can be switched)."""
+    from conformance.contract.catalog import rules_for
+
+    try:
+        return rules_for(model, True).thinking
+    except KeyError:
+        return False
+
+
+def tool_request(model: str) -> dict[str, Any]:
+    """A request that allows (`auto`, documented for every model) a call of one tool, with
+    thinking on where the model has it: the case where `reasoning_content` must be kept."""
+    return {
+        "model": model,
+        "messages": [
+            {"role": "user", "content": "What is the weather in Paris? Use the get_weather tool."}
+        ],
+        "tools": [WEATHER_TOOL],
+        "tool_choice": "auto",
+        "max_completion_tokens": TOOL_MAX_TOKENS,
+        **thinking_on(model),
+    }
+
+
+def sdk_stream_request(model: str) -> dict[str, Any]:
+    """A tiny streamed text request (thinking off) asking for the trailing usage chunk."""
+    return payloads.chat(model, stream=True, stream_options={"include_usage": True})
+
+
+@dataclass(frozen=True)
+class StreamedAnswer:
+    """A streamed answer as received: the response (status, headers), its bytes, and
+    the events our SSE parser found (an event without its blank line in `unterminated`)."""
+
+    response: Any
+    raw: bytes
+    events: list[Event]
+    unterminated: str | None
+
+    @property
+    def content_type(self) -> str:
+        return str(self.response.headers.get("content-type", ""))
+
+    def error_json(self) -> Any:
+        try:
+            return json.loads(self.raw)
+        except ValueError:
+            return None
+
+
+def stream_raw(client: Any, body: dict[str, Any]) -> StreamedAnswer:
+    """POST `body` to chat/completions and read the SSE answer chunk by chunk."""
+    decoder = SSEDecoder()
+    events: list[Event] = []
+    raw = bytearray()
+    with client.stream("POST", "chat/completions", json=body) as response:
+        for chunk in response.iter_bytes():
+            raw += chunk
+            events += decoder.feed(chunk)
+    events += decoder.close()
+    return StreamedAnswer(response, bytes(raw), events, decoder.unterminated)
+
+
+def stream_sdk(client: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stream `body` through the `openai` SDK's iterator; every chunk as plain JSON."""
+    from conformance.checks.asserts import as_json
+
+    stream = client.chat.completions.create(**payloads.for_sdk(body))
+    return [as_json(chunk) for chunk in stream]
+
+
+_MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
+
+
+def shared(run: Any, cassette: Callable[[str], Any], name: str, send: Callable[[], T]) -> T:
+    """`send()`, sent once per run under `name`, inside its own cassette `name`."""
+    entry = _MEMO.get(id(run))
+    if entry is None or entry[0] is not run:
+        entry = (run, {})
+        _MEMO[id(run)] = entry
+        key = id(run)
+
+        def forget() -> list[str]:
+            _MEMO.pop(key, None)
+            return []
+
+        run.on_close(forget)
+    answers = entry[1]
+    if name not in answers:
+        with cassette(name):
+            answers[name] = send()
+    result: T = answers[name]
+    return result

@@ -1,0 +1,182 @@
+"""What the suite created on the account (files, batches), and how it is removed again.
+
+A live run creates real objects: uploaded files count against the 1,000-file limit and a
+running batch is billed. Every check that creates something writes it in a `Ledger` first;
+the ledger cancels every batch and deletes every file still listed, once per test (fixture
+teardown) and once more when the run ends (`Run.on_close`, which runs after failures and
+Ctrl-C too). `cleanup()` returns one line per object it could not remove, with its id, for
+the report's "NOT CLEANED UP" list.
+
+Rules:
+- batches are cancelled before files are deleted (a batch may still read its input file);
+- a batch last seen in a terminal status (completed, failed, expired, cancelled) or already
+  `cancelling` needs no cancel; a cancel answered 400 (the documented "cannot be cancelled":
+  it finished meanwhile) or 404 (gone) counts as done, like a delete answered 404;
+- cleanup requests are counted in the run's spend but never refused by the request cap: a
+  run that spent its cap must still remove what it created;
+- in `replay` nothing was created anywhere (the objects are recordings), so the end-of-run
+  cleanup sends nothing; per-test cleanup still runs and plays back from the cassette.
+
+Public API: `Ledger`, `start(run) -> Ledger`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, cast
+
+from conformance.contract.batch_lifecycle import TERMINAL
+
+__all__ = ["Ledger", "start"]
+
+# A batch in one of these needs no cancel request.
+NOTHING_TO_CANCEL: frozenset[str] = TERMINAL | {"cancelling"}
+
+Send = Callable[[str, str], Any]  # (method, path relative to the base URL) -> response
+
+
+@dataclass
+class Ledger:
+    """Ids of the files and batches the suite created and has not removed yet."""
+
+    send: Send
+    real: bool = True  # False in replay: the end-of-run cleanup has nothing to remove
+    files: dict[str, str] = field(default_factory=dict)  # id -> what it is (for the report)
+    batches: dict[str, str | None] = field(default_factory=dict)  # id -> last status seen
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add_file(self, file_id: str, what: str = "") -> None:
+        with self._lock:
+            self.files[file_id] = what
+
+    def add_batch(self, batch_id: str, status: str | None = None) -> None:
+        with self._lock:
+            self.batches[batch_id] = status
+
+    def saw_batch(self, batch: Any) -> None:
+        """Remember what a batch the suite created shows (a BatchObject as JSON): its status,
+        and the result files the server wrote for it (they count against the file limit)."""
+        if not isinstance(batch, dict) or batch.get("id") not in self.batches:
+            return
+        batch_id, status = batch["id"], batch.get("status")
+        with self._lock:
+            if isinstance(status, str):
+                self.batches[batch_id] = status
+            for key, what in (("output_file_id", "output"), ("error_file_id", "error file")):
+                file_id = batch.get(key)
+                if isinstance(file_id, str) and file_id:
+                    self.files.setdefault(file_id, f"{what} of {batch_id}")
+
+    def record_file(self, response: Any, what: str = "") -> None:
+        """Add the file a 200 answer to an upload says was created (before it is judged)."""
+        document = _created(response)
+        if isinstance(document.get("id"), str) and document["id"]:
+            self.add_file(document["id"], what)
+
+    def record_batch(self, response: Any) -> None:
+        """Add the batch a 200 answer to a create says was made (before it is judged)."""
+        document = _created(response)
+        if isinstance(document.get("id"), str) and document["id"]:
+            status = document.get("status")
+            self.add_batch(document["id"], status if isinstance(status, str) else None)
+
+    def forget_file(self, file_id: str) -> None:
+        """The check deleted this file itself."""
+        with self._lock:
+            self.files.pop(file_id, None)
+
+    def cleanup(self) -> list[str]:
+        """Cancel every listed batch, delete every listed file; what could not be removed."""
+        with self._lock:
+            batches, files = dict(self.batches), dict(self.files)
+        leftovers: list[str] = []
+        for batch_id, status in batches.items():
+            problem = None if status in NOTHING_TO_CANCEL else self._try("POST", batch_id)
+            self._done("batch", batch_id, problem)
+            if problem:
+                leftovers.append(f"batch {batch_id} (last seen {status or 'unknown'}): {problem}")
+        for file_id, what in files.items():
+            problem = self._try("DELETE", file_id)
+            self._done("file", file_id, problem)
+            if problem:
+                leftovers.append(f"file {file_id}{f' ({what})' if what else ''}: {problem}")
+        return leftovers
+
+    def close(self) -> list[str]:
+        """The end-of-run cleanup (for `Run.on_close`)."""
+        if not self.real:
+            with self._lock:
+                self.files.clear()
+                self.batches.clear()
+            return []
+        return self.cleanup()
+
+    def _try(self, method: str, object_id: str) -> str | None:
+        """None when the object is gone (or was never cancellable), else what went wrong."""
+        path = f"batches/{object_id}/cancel" if method == "POST" else f"files/{object_id}"
+        action = "cancel" if method == "POST" else "delete"
+        try:
+            response = self.send(method, path)
+        except Exception as exc:  # network, budget, closed client: report it, go on
+            return f"{action} not sent ({type(exc).__name__})"
+        status = int(response.status_code)
+        if 200 <= status < 300 or status == 404 or (action == "cancel" and status == 400):
+            return None
+        return f"{action} answered {status}"
+
+    def _done(self, kind: str, object_id: str, problem: str | None) -> None:
+        if problem:
+            return
+        with self._lock:
+            (self.batches if kind == "batch" else self.files).pop(object_id, None)
+
+
+def _created(response: Any) -> dict[str, Any]:
+    if response.status_code != 200:
+        return {}
+    try:
+        document = response.json()
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+class _Uncapped:
+    """Counts requests and tokens into the run's budget without ever refusing one."""
+
+    def __init__(self, budget: Any) -> None:
+        self._budget = budget
+        self._lock = threading.Lock()
+
+    def take_request(self) -> None:
+        with self._lock:
+            self._budget.requests += 1
+
+    def charge_tokens(self, tokens: int) -> None:
+        self._budget.charge_tokens(tokens)
+
+
+def start(run: Any) -> Ledger:
+    """A ledger for this run, registered to clean up when the run ends."""
+    client: Any = None
+
+    def send(method: str, path: str) -> Any:
+        nonlocal client
+        if client is None:
+            from conformance.run.transport import Meter
+
+            meter = run.target.meter
+            uncapped = Meter(
+                budget=cast(Any, _Uncapped(meter.budget)),
+                pacer=meter.pacer,
+                policy=meter.policy,
+                sleep=meter.sleep,
+            )
+            client = replace(run.target, meter=uncapped).http()
+        return client.request(method, path)
+
+    ledger = Ledger(send=send, real=run.settings.target != "replay")
+    run.on_close(ledger.close)
+    return ledger

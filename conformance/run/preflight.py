@@ -1,0 +1,142 @@
+"""Preflight: once per live run, before any test, the configuration is checked.
+
+A wrong key, URL or model would otherwise show up as dozens of red tests; here it ends
+the run with one message saying what is wrong and how to fix it. In order:
+
+1. the key is present and plausible (no surrounding whitespace, quotes or newline; not
+   an OpenAI key, not a Kimi Code `sk-kimi-` key);
+2. the base URL is usable: parseable, no credentials in it, not a known third-party
+   gateway (the Moonshot key must not go there), https (except on loopback), and `/v1`
+   rather than a missing path or a full endpoint. Any other host (a proxy or vendor
+   claiming compatibility, the emulator) is allowed: only the base-URL check fails;
+3. `GET /models` authenticates and the model resolves (configured and listed);
+4. the balance is positive.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.errors import UsageError
+
+_OPENAI_KEY = re.compile(r"^sk-(proj|svcacct|admin)-")
+_LOOPBACK = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$")
+
+
+def key_problem(key: str | None) -> str | None:
+    """Why this key cannot be right, without ever showing it."""
+    if not key:
+        return (
+            "MOONSHOT_API_KEY is not set; export the key from "
+            "https://platform.kimi.ai/console/api-keys (never pass it as an option)"
+        )
+    if key != key.strip():
+        return (
+            "MOONSHOT_API_KEY has surrounding whitespace or a newline; "
+            "strip it (e.g. copy it again without the line break)"
+        )
+    if key[0] in "\"'" or key[-1] in "\"'":
+        return "MOONSHOT_API_KEY is wrapped in quotes; remove them from the value"
+    if key.startswith("sk-kimi-"):
+        return (
+            "MOONSHOT_API_KEY is a Kimi Code key (sk-kimi-...), which only works on "
+            "api.kimi.com/coding; create a platform key at https://platform.kimi.ai/console/api-keys"
+        )
+    if _OPENAI_KEY.match(key):
+        return "MOONSHOT_API_KEY looks like an OpenAI key; use a Moonshot platform key"
+    return None
+
+
+def base_url_problem(url: str) -> str | None:
+    """Why the run cannot use this base URL at all (None: usable, official or not)."""
+    from conformance.contract.base_url import classify_base_url
+
+    verdict = classify_base_url(url)
+    if verdict.official:
+        return None
+    trouble = f"{verdict.problem} {verdict.fix}"
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname or ""
+    except ValueError:
+        return f"base URL: {trouble}"
+    if not parts.scheme or not host or url != url.strip() or "@" in parts.netloc:
+        return f"base URL: {trouble}"
+    if parts.query or parts.fragment:
+        return (
+            f"base URL {verdict.url!r} has a query string or fragment, which the API does not "
+            "use and logs would keep (never put the key in a URL); remove it"
+        )
+    path = parts.path.rstrip("/")
+    if not path:
+        return f"base URL {verdict.url!r} is missing /v1: {verdict.fix}"
+    if re.search(r"/(chat/completions|completions|models|files|batches)$", path):
+        return f"base URL {verdict.url!r} is a full endpoint, not a base: {verdict.fix}"
+    if _LOOPBACK.match(host):
+        return None
+    if parts.scheme != "https":
+        return f"base URL uses http://, which would send the key in clear text: {verdict.fix}"
+    if "API, not Moonshot's" in (verdict.problem or "") or "Kimi Code" in (verdict.problem or ""):
+        return f"base URL: {trouble} The Moonshot key is not sent there."
+    if verdict.region is not None:  # an official host with another flaw (port, route)
+        return f"base URL: {trouble}"
+    return None
+
+
+def _shown(url: str) -> str:
+    from conformance.recording.scrub import scrubber_from_env
+
+    return scrubber_from_env().url(url)
+
+
+def run_preflight(run: Any) -> tuple[Any, str, str]:
+    """Check a live run's configuration; return (the `GET /models` document, the model
+    chosen from it, how it was chosen).
+
+    Raises `UsageError` with one line on the first problem found.
+    """
+    from conformance.run.outcomes import categorize
+    from conformance.run.session import choose_model
+
+    settings = run.settings
+    key = settings.api_key.reveal() if settings.api_key else None
+    for problem in (key_problem(key), base_url_problem(settings.base_url)):
+        if problem:
+            raise UsageError(problem)
+    client = run.target.http()
+    try:
+        models = client.get("models")
+        if models.status_code == 401:
+            raise UsageError(
+                f"the key was rejected by {_shown(run.target.base_url)} (401): keys from "
+                "platform.kimi.ai work only on api.moonshot.ai, keys from platform.kimi.com "
+                "only on api.moonshot.cn; check the key and the region"
+            )
+        if models.status_code != 200:
+            raise UsageError(
+                f"GET /models answered {models.status_code}; is {_shown(run.target.base_url)} "
+                "a Moonshot-compatible API? (retry later if it is a 5xx)"
+            )
+        document = models.json()
+        model, why = choose_model(document, settings.model)
+        if model is None:
+            raise UsageError(f"{why}; set KIMI_MODEL_ID to a listed ID")
+        balance = client.get("users/me/balance")
+        if balance.status_code == 200:
+            available = (balance.json().get("data") or {}).get("available_balance")
+            if isinstance(available, (int, float)) and available <= 0:
+                raise UsageError(
+                    f"the account balance is {available}: inference is refused at <= 0; "
+                    "top up at https://platform.kimi.ai/console before running --live"
+                )
+    except UsageError:
+        raise
+    except Exception as exc:
+        kind = categorize(exc)
+        raise UsageError(
+            f"preflight could not reach {_shown(run.target.base_url)} "
+            f"({kind}: {type(exc).__name__}); check the base URL and your network"
+        ) from None
+    return document, model, why

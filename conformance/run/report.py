@@ -1,0 +1,190 @@
+"""The conformance matrix: what ran, against what, at what cost.
+
+Built during the run by the plugin's hooks, printed at the end (terminal), and written
+as JSON (`--report-json`) and Markdown (`--report-markdown`, ready for
+`$GITHUB_STEP_SUMMARY`). Files are written atomically: a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+
+# Worse outcomes win when a check's setup, call and teardown disagree.
+_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+
+
+@dataclass
+class CheckResult:
+    id: str  # test id within the suite, e.g. "test_chat.py::test_chat_completion[sdk]"
+    endpoint: str  # e.g. "POST /chat/completions"
+    check: str  # the check's name, e.g. "test_chat_completion[sdk]"
+    outcome: str  # passed | failed | skipped | error
+    category: str | None = None  # why it did not pass (see conformance.run.outcomes)
+    reason: str = ""  # one line, secrets scrubbed
+
+
+@dataclass
+class Report:
+    target: str = "replay"
+    base_url: str = ""  # where requests went (no key, ever)
+    configured_base_url: str = ""
+    model: str | None = None
+    model_choice: str = ""  # how the model was chosen
+    provenance: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    checks: dict[str, CheckResult] = field(default_factory=dict)
+    requests: int = 0
+    tokens: int = 0
+    emulator_accounting: dict[str, Any] | None = None
+    interrupted: bool = False
+    leftovers: list[str] = field(default_factory=list)  # what cleanup could not remove
+    drift: list[dict[str, str]] | None = None  # with --drift: changes against the baseline
+
+    def record(self, result: CheckResult) -> None:
+        previous = self.checks.get(result.id)
+        if previous is None or _RANK[result.outcome] > _RANK[previous.outcome]:
+            self.checks[result.id] = result
+
+    def note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def totals(self) -> dict[str, int]:
+        counts = dict.fromkeys(_RANK, 0)
+        for check in self.checks.values():
+            counts[check.outcome] += 1
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kimi_conformance_version": __version__,
+            "target": self.target,
+            "base_url": self.base_url,
+            "configured_base_url": self.configured_base_url,
+            "model": self.model,
+            "model_choice": self.model_choice,
+            "requests": self.requests,
+            "tokens": self.tokens,
+            "totals": self.totals(),
+            "interrupted": self.interrupted,
+            "leftovers": self.leftovers,
+            "drift": self.drift,
+            "provenance": self.provenance,
+            "notes": self.notes,
+            "emulator_accounting": self.emulator_accounting,
+            "checks": [asdict(check) for check in self.checks.values()],
+        }
+
+    def _rows(self) -> list[tuple[str, str, str, str]]:
+        rows = []
+        for check in sorted(self.checks.values(), key=lambda c: (c.endpoint, c.check)):
+            outcome = check.outcome if not check.category else f"{check.outcome} ({check.category})"
+            rows.append((check.endpoint, check.check, outcome, check.reason))
+        return rows
+
+    def _header_lines(self) -> list[str]:
+        lines = [
+            f"target: {self.target}   base URL: {self.base_url}"
+            + (
+                f" (configured: {self.configured_base_url})"
+                if self.configured_base_url and self.configured_base_url != self.base_url
+                else ""
+            ),
+            f"model: {self.model or '-'}"
+            + (f" ({self.model_choice})" if self.model_choice else ""),
+            f"spent: {self.requests} requests, {self.tokens} tokens",
+        ]
+        if self.provenance:
+            sources = sorted({str(p.get("source", "?")) for p in self.provenance.values()})
+            lines.append(f"recordings: {len(self.provenance)} cassettes from {', '.join(sources)}")
+        lines += [f"note: {note}" for note in self.notes]
+        lines += [f"NOT CLEANED UP: {item}" for item in self.leftovers]
+        if self.drift is not None:
+            breaking = sum(1 for change in self.drift if change["severity"] == "breaking")
+            lines.append(
+                f"drift against the recorded baseline: {len(self.drift)} changes, "
+                f"{breaking} breaking"
+            )
+            lines += [
+                f"  {c['severity']}: {c['where']}: {c['what']}"
+                for c in sorted(self.drift, key=lambda c: c["severity"] != "breaking")
+            ]
+        return lines
+
+    def breaking_drift(self) -> bool:
+        return any(change["severity"] == "breaking" for change in self.drift or ())
+
+    def to_terminal(self) -> list[str]:
+        rows = self._rows()
+        if not rows:
+            return self._header_lines()
+        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        lines = [*self._header_lines(), ""]
+        for endpoint, check, outcome, reason in rows:
+            line = f"{endpoint:<{widths[0]}}  {check:<{widths[1]}}  {outcome:<{widths[2]}}"
+            lines.append((line + (f"  {reason}" if reason else "")).rstrip())
+        totals = self.totals()
+        lines.append("")
+        lines.append(", ".join(f"{n} {k}" for k, n in totals.items() if n))
+        return lines
+
+    def to_markdown(self) -> str:
+        out = ["## Kimi API conformance", ""]
+        out += [f"- {line}" for line in self._header_lines()]
+        out += ["", "| endpoint | check | outcome | reason |", "|---|---|---|---|"]
+        for endpoint, check, outcome, reason in self._rows():
+            icon = {"passed": "✅", "skipped": "⏭️"}.get(outcome.split()[0], "❌")
+            cell = reason.replace("|", "\\|")
+            out.append(f"| `{endpoint}` | `{check}` | {icon} {outcome} | {cell} |")
+        totals = self.totals()
+        out += ["", ", ".join(f"{n} {k}" for k, n in totals.items() if n), ""]
+        return "\n".join(out)
+
+
+def _escape(text: str, *, property_: bool = False) -> str:
+    """GitHub workflow-command escaping (data; properties also escape ':' and ',')."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def github_annotations(report: Report) -> list[str]:
+    """One `::error` workflow command per failed check, so GitHub shows it on the run."""
+    lines = []
+    for check in report.checks.values():
+        if check.outcome not in ("failed", "error"):
+            continue
+        kind = "conformance failure" if check.category == "conformance" else check.category
+        title = _escape(f"{check.endpoint}: {check.check} ({kind or 'error'})", property_=True)
+        lines.append(f"::error title={title}::{_escape(check.reason or check.outcome)}")
+    return lines
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write `text` to `path` so that readers see the old file or the new one, never half."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(report: Report, path: Path) -> None:
+    write_atomic(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def write_markdown(report: Report, path: Path) -> None:
+    write_atomic(path, report.to_markdown())

@@ -1,0 +1,203 @@
+"""One conformance run: its settings, target, clients, chosen model and report.
+
+Created once per pytest session by the plugin (only when suite tests were collected),
+and closed at the end. Knows nothing of pytest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance.errors import UsageError
+from conformance.run.budget import Budget, Pacer
+from conformance.run.clients import Target
+from conformance.run.config import Secret, Settings
+from conformance.run.report import Report
+from conformance.run.transport import Meter
+
+# Replayed requests carry no real key: recordings are matched without headers.
+REPLAY_KEY = "sk-replay-placeholder"
+
+MODEL_CHOICE_RULE = (
+    "newest listed model whose thinking can be switched off (cheapest to test), "
+    "else the newest listed model"
+)
+
+
+@dataclass
+class Run:
+    settings: Settings
+    target: Target
+    report: Report
+    emulator: Any = None  # the RunningEmulator, for the emulator target
+    preflight: Any = None  # (models document, model, why) from a live run's preflight
+    # With --drift: this run's answers are recorded here (scrubbed), then compared with
+    # the recorded baseline in cassettes/ when the run ends.
+    drift_dir: Path | None = None
+    _cleanups: list[Callable[[], list[str]]] = field(default_factory=list, repr=False)
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Run:
+        """Start the run and, for a live one, run the preflight (closing it on failure)."""
+        run = cls.start(settings)
+        if settings.target == "live":
+            from conformance.run.preflight import run_preflight
+
+            try:
+                run.preflight = run_preflight(run)
+            except BaseException:
+                run.close()
+                raise
+        return run
+
+    @classmethod
+    def start(cls, settings: Settings) -> Run:
+        refuse_gateway_model(settings.model)
+        for path in (settings.report_json, settings.report_markdown):
+            check_report_path(path)
+        meter = Meter(
+            budget=Budget(max_requests=settings.max_requests, max_tokens=settings.budget_tokens),
+            pacer=Pacer(settings.rpm),
+        )
+        stack = contextlib.ExitStack()
+        emulator = None
+        if settings.target == "emulator":
+            from conformance.emulator.server import serve
+
+            emulator = stack.enter_context(serve())
+            base_url, key = emulator.base_url, Secret(emulator.api_key)
+        elif settings.target == "live":
+            if not settings.api_key:
+                raise UsageError(
+                    "MOONSHOT_API_KEY is not set; export your key from "
+                    "https://platform.kimi.ai/console/api-keys (never pass it as an option)"
+                )
+            base_url, key = settings.base_url, settings.api_key
+        else:
+            base_url, key = settings.base_url, Secret(REPLAY_KEY)
+        report = Report(
+            target=settings.target,
+            base_url=base_url,
+            configured_base_url=settings.base_url,
+            model=settings.model,
+        )
+        target = Target(name=settings.target, base_url=base_url, api_key=key, meter=meter)
+        stack.callback(target.close)
+        drift_dir = None
+        if settings.drift:
+            drift_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kimi-drift-")))
+        return cls(
+            settings=settings,
+            target=target,
+            report=report,
+            emulator=emulator,
+            drift_dir=drift_dir,
+            _stack=stack,
+        )
+
+    def on_close(self, cleanup: Callable[[], list[str]]) -> None:
+        """Run `cleanup` when the run ends, even after a failure or Ctrl-C; it returns
+        what it could not clean up (e.g. ids of files left on the account)."""
+        self._cleanups.append(cleanup)
+
+    def close(self) -> None:
+        for cleanup in reversed(self._cleanups):
+            try:
+                self.report.leftovers.extend(cleanup())
+            except Exception as exc:
+                self.report.leftovers.append(f"cleanup failed ({type(exc).__name__})")
+        self._cleanups.clear()
+        if self.drift_dir is not None:
+            self._compare_with_baseline(self.drift_dir)
+        budget = self.target.meter.budget
+        self.report.requests, self.report.tokens = budget.requests, budget.tokens
+        if self.emulator is not None:
+            with contextlib.suppress(Exception):
+                self.report.emulator_accounting = self.emulator.emulator.accounting.snapshot()
+        self._stack.close()
+
+    def _compare_with_baseline(self, recordings: Path) -> None:
+        from conformance._resources import cassettes_dir
+        from conformance.drift import compare_recordings
+
+        if not any(recordings.rglob("*.yaml")):
+            self.report.note("drift: nothing was recorded in this run, nothing compared")
+            return
+        changes, notes = compare_recordings(recordings, cassettes_dir())
+        self.report.drift = [
+            {"severity": c.severity, "source": c.source, "where": c.where, "what": c.what}
+            for c in changes
+        ]
+        for note in notes:
+            self.report.note(f"drift: {note}")
+
+
+def refuse_gateway_model(model: str | None) -> None:
+    """A third-party gateway's model ID is refused before anything is sent."""
+    if not model:
+        return
+    from conformance.contract.model_ids import classify
+
+    verdict = classify(model)
+    if not verdict.native:
+        raise UsageError(f"model {model!r} is not a Moonshot model ID: {verdict.reason}")
+
+
+def choose_model(models_document: Any, configured: str | None) -> tuple[str | None, str]:
+    """The model the chat checks use, taken from this run's `GET /models`, and why.
+
+    Returns (None, reason) when the configured model is not listed.
+    """
+    from conformance.contract.catalog import rules_for
+
+    listed = [m for m in models_document.get("data", []) if isinstance(m, dict) and "id" in m]
+    ids = [m["id"] for m in listed]
+    if configured:
+        if configured in ids:
+            return configured, "configured (KIMI_MODEL_ID or --model), listed by GET /models"
+        from conformance.contract.model_ids import closest
+
+        hint = closest(configured, ids)
+        return None, (
+            f"configured model {configured!r} is not listed by GET /models"
+            + (f"; closest listed: {hint!r}" if hint else "")
+            + f"; listed: {', '.join(ids) or 'none'}"
+        )
+    if not listed:
+        return None, "GET /models listed no models"
+
+    def newest_first(model: dict[str, Any]) -> tuple[int, str]:
+        created = model.get("created")
+        return (-created if isinstance(created, int) else 0, str(model["id"]))
+
+    def can_disable_thinking(model: dict[str, Any]) -> bool:
+        try:
+            return rules_for(model["id"]).thinking_kind in ("toggle", "none")
+        except Exception:
+            return False
+
+    cheap = sorted(filter(can_disable_thinking, listed), key=newest_first)
+    chosen = cheap[0] if cheap else sorted(listed, key=newest_first)[0]
+    return chosen["id"], f"chosen: {MODEL_CHOICE_RULE}"
+
+
+def check_report_path(path: Any) -> None:
+    """Refuse, before anything runs, a report path that could not be written at the end."""
+    import os
+    from pathlib import Path
+
+    if path is None:
+        return
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write the report to {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write the report to {path}: folder {parent} is not writable")
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write the report to {path}: it is a folder; name a file")

@@ -1,0 +1,316 @@
+"""The metered transport every suite request goes through, for httpx and httpx2 alike.
+
+It enforces the cost controls (request cap, token budget, RPM pacing), counts the
+tokens each answer reports, and applies Moonshot's documented retry rules:
+
+| answer                                   | what happens                                  |
+|------------------------------------------|-----------------------------------------------|
+| 429 `rate_limit_reached_error`           | retried after `Retry-After` (capped), 3 times |
+| 429 `engine_overloaded_error`            | retried with exponential backoff, 3 times     |
+| 429/403 `exceeded_current_quota_error`   | never retried (topping up is the only fix)    |
+| 5xx, or a connection error               | retried once, then left to the caller         |
+
+Every answer is also bounded, so nothing can hang or fill the memory: an answer larger
+than `Limits.max_answer_bytes` raises `AnswerTooLarge`, one still arriving after
+`Limits.answer_seconds` (a stream that never ends) raises `AnswerTooSlow`. The socket
+read timeout (`Limits.read_seconds`, used by `conformance.run.clients`) cuts a silent server.
+
+The raw-HTTP path (httpx) and the `openai` SDK path (httpx2, since openai 3) share this
+logic; only the class wrapping each library's `BaseTransport` differs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import httpx
+import httpx2
+
+from conformance.errors import UsageError
+from conformance.run.budget import Budget, Pacer
+
+_USAGE_TOTAL = re.compile(rb'"total_tokens"\s*:\s*(\d+)')
+_REDACTED = b"<redacted>"
+
+
+class AnswerTooLarge(Exception):
+    """The server sent more bytes than one answer may have (`Limits.max_answer_bytes`)."""
+
+
+class AnswerTooSlow(Exception):
+    """An answer was still arriving after `Limits.answer_seconds` (e.g. an endless stream)."""
+
+
+# environment variable -> (Limits field, default). Users rarely need them; tests and slow
+# links do. The defaults are what every run gets when they are not set.
+LIMIT_ENV: dict[str, tuple[str, float]] = {
+    "KIMI_READ_TIMEOUT": ("read_seconds", 60.0),
+    "KIMI_ANSWER_TIMEOUT": ("answer_seconds", 300.0),
+    "KIMI_MAX_ANSWER_BYTES": ("max_answer_bytes", 16 * 1024 * 1024),
+    "KIMI_RETRY_BACKOFF": ("backoff", 1.0),
+    "KIMI_MAX_RETRY_AFTER": ("max_retry_after", 30.0),
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Bounds on every request: socket read timeout, total time and size of one answer,
+    and the retry waits (first backoff, longest `Retry-After` honoured)."""
+
+    read_seconds: float = 60.0
+    answer_seconds: float = 300.0
+    max_answer_bytes: int = 16 * 1024 * 1024
+    backoff: float = 1.0
+    max_retry_after: float = 30.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """The defaults, overridden by the `LIMIT_ENV` variables that are set."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for name, (attr, _default) in LIMIT_ENV.items():
+            text = env.get(name, "").strip()
+            if not text:
+                continue
+            try:
+                number = float(text)
+            except ValueError:
+                number = -1.0
+            if not number > 0 or number == float("inf"):
+                raise UsageError(
+                    f"{name} must be a positive number of seconds or bytes, "
+                    f"got {text!r}; fix or unset it"
+                )
+            values[attr] = int(number) if attr == "max_answer_bytes" else number
+        return cls(**values)
+
+
+@dataclass
+class RetryPolicy:
+    rate_limit_retries: int = 3
+    overload_retries: int = 3
+    server_error_retries: int = 1
+    network_retries: int = 1
+    max_retry_after: float = 30.0  # never wait longer than this for one Retry-After
+    backoff: float = 1.0  # first overload backoff, doubled each time
+
+    def delay(
+        self, status: int, headers: Any, body: bytes, attempts: dict[str, int]
+    ) -> float | None:
+        """Seconds to wait before retrying this answer, or None to hand it back."""
+        if status == 429:
+            kind = _error_type(body)
+            if kind == "rate_limit_reached_error":
+                if attempts["rate_limit"] >= self.rate_limit_retries:
+                    return None
+                attempts["rate_limit"] += 1
+                return min(_retry_after(headers), self.max_retry_after)
+            if kind == "engine_overloaded_error":
+                if attempts["overload"] >= self.overload_retries:
+                    return None
+                attempts["overload"] += 1
+                return float(self.backoff * 2 ** (attempts["overload"] - 1))
+            return None  # exceeded_current_quota_error and anything unknown
+        if status >= 500:
+            if attempts["server"] >= self.server_error_retries:
+                return None
+            attempts["server"] += 1
+            return self.backoff
+        return None
+
+    @classmethod
+    def from_limits(cls, limits: Limits) -> RetryPolicy:
+        return cls(backoff=limits.backoff, max_retry_after=limits.max_retry_after)
+
+
+def _default_policy() -> RetryPolicy:
+    return RetryPolicy.from_limits(Limits.from_env())
+
+
+def _error_type(body: bytes) -> str | None:
+    try:
+        error = json.loads(body).get("error")
+    except (ValueError, AttributeError):
+        return None
+    return error.get("type") if isinstance(error, dict) else None
+
+
+def _retry_after(headers: Any) -> float:
+    for name in ("retry-after", "x-retry-after", "msh-cooldown-seconds"):
+        value = headers.get(name)
+        if value:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                continue
+    return 1.0
+
+
+def usage_tokens(body: bytes) -> int:
+    """Tokens an answer reports spending: the largest `total_tokens` in it (0 if none).
+
+    For a stream, usage may appear per choice and at the chunk level; the largest is the
+    total for the request (choices only differ in completion tokens).
+    """
+    return max((int(m) for m in _USAGE_TOTAL.findall(body)), default=0)
+
+
+@dataclass
+class Meter:
+    """Cost controls and retry rules shared by every client of one run."""
+
+    budget: Budget
+    pacer: Pacer
+    policy: RetryPolicy = field(default_factory=_default_policy)
+    sleep: Callable[[float], None] = time.sleep
+    limits: Limits = field(default_factory=Limits.from_env)
+    clock: Callable[[], float] = time.monotonic
+    # The run's key, in every form: removed from every answer before anything reads it,
+    # so a server echoing it cannot put it into an exception, a report or a log.
+    _secret_forms: list[bytes] = field(default_factory=list, repr=False)
+
+    def add_secret(self, secret: str) -> None:
+        from conformance.recording.scrub import MIN_SECRET_LENGTH, secret_forms
+
+        if len(secret) >= MIN_SECRET_LENGTH:
+            forms = {f.encode() for f in secret_forms(secret)} | set(self._secret_forms)
+            self._secret_forms[:] = sorted(forms, key=len, reverse=True)
+
+    def redact(self, data: bytes) -> bytes:
+        for form in self._secret_forms:
+            if form in data:
+                data = data.replace(form, _REDACTED)
+        return data
+
+    def before_send(self) -> None:
+        self.budget.take_request()
+        self.pacer.wait()
+
+
+def _counting_stream_class(lib: ModuleType) -> type:
+    class CountingStream(lib.SyncByteStream):  # type: ignore[name-defined]
+        """Passes a body through within the run's bounds (size, total time); charges the
+        tokens it reports when closed."""
+
+        def __init__(self, inner: Any, meter: Meter, started: float) -> None:
+            self._inner = inner
+            self._meter = meter
+            self._deadline = started + meter.limits.answer_seconds
+            self._seen = bytearray()
+            self._size = 0
+
+        def __iter__(self) -> Iterator[bytes]:
+            limits = self._meter.limits
+            forms = self._meter._secret_forms
+            hold = max((len(f) for f in forms), default=1) - 1  # a key split across chunks
+            carry = b""
+            for chunk in self._inner:
+                self._size += len(chunk)
+                if self._size > limits.max_answer_bytes:
+                    raise AnswerTooLarge(
+                        f"the answer exceeded {limits.max_answer_bytes} bytes and was cut "
+                        "(KIMI_MAX_ANSWER_BYTES)"
+                    )
+                if self._meter.clock() > self._deadline:
+                    raise AnswerTooSlow(
+                        f"the answer was still arriving after {limits.answer_seconds:g} s "
+                        "and was cut (KIMI_ANSWER_TIMEOUT)"
+                    )
+                self._seen += chunk
+                if not forms:
+                    yield chunk
+                    continue
+                data = self._meter.redact(carry + chunk)
+                cut = max(0, len(data) - hold)
+                carry = data[cut:]
+                if cut:
+                    yield data[:cut]
+            if carry:
+                yield carry
+
+        def close(self) -> None:
+            self._meter.budget.charge_tokens(usage_tokens(bytes(self._seen)))
+            self._seen.clear()
+            self._inner.close()
+
+    return CountingStream
+
+
+def _metered_transport_class(lib: ModuleType) -> type:
+    counting_stream = _counting_stream_class(lib)
+
+    class MeteredTransport(lib.BaseTransport):  # type: ignore[name-defined]
+        def __init__(self, inner: Any, meter: Meter) -> None:
+            self.inner = inner
+            self.meter = meter
+
+        def handle_request(self, request: Any) -> Any:
+            attempts = {"rate_limit": 0, "overload": 0, "server": 0, "network": 0}
+            while True:
+                self.meter.before_send()
+                started = self.meter.clock()
+                try:
+                    response = self.inner.handle_request(request)
+                    if getattr(response, "_content", None) is not None:
+                        _charge_in_memory(response, self.meter)  # a test double's answer
+                    else:
+                        response.stream = counting_stream(response.stream, self.meter, started)
+                        streamed = "text/event-stream" in response.headers.get("content-type", "")
+                        if streamed and response.status_code < 429 and response.status_code != 403:
+                            return response  # the caller reads it; tokens charged at close
+                        _read(response)  # inside the retry: a body cut short is a network error
+                except lib.TransportError:
+                    if attempts["network"] >= self.meter.policy.network_retries:
+                        raise
+                    attempts["network"] += 1
+                    self.meter.sleep(self.meter.policy.backoff)
+                    continue
+                if response.status_code >= 429 or response.status_code == 403:
+                    delay = self.meter.policy.delay(
+                        response.status_code, response.headers, response.content, attempts
+                    )
+                    if delay is not None:
+                        self.meter.sleep(delay)
+                        continue
+                return response
+
+        def close(self) -> None:
+            self.inner.close()
+
+    MeteredTransport.__qualname__ = MeteredTransport.__name__ = (
+        f"Metered{lib.__name__.title()}Transport"
+    )
+    return MeteredTransport
+
+
+def _charge_in_memory(response: Any, meter: Meter) -> None:
+    """An answer built in memory (already read): the same size bound, token charge and
+    key redaction."""
+    if len(response.content) > meter.limits.max_answer_bytes:
+        raise AnswerTooLarge(
+            f"the answer exceeded {meter.limits.max_answer_bytes} bytes (KIMI_MAX_ANSWER_BYTES)"
+        )
+    meter.budget.charge_tokens(usage_tokens(response.content))
+    redacted = meter.redact(response.content)
+    if redacted != response.content:
+        response._content = redacted
+
+
+def _read(response: Any) -> None:
+    """Read the whole body; on any failure close the response before raising."""
+    try:
+        response.read()
+    except BaseException:
+        response.close()
+        raise
+
+
+MeteredHttpxTransport = _metered_transport_class(httpx)
+MeteredHttpx2Transport = _metered_transport_class(httpx2)
