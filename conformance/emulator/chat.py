@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from conformance.contract.catalog import ModelInfo, ParameterRules, rules_for
+from conformance.contract.instances import instance_for
 from conformance.emulator import tokens
 from conformance.emulator.http import ApiError
 from conformance.emulator.ids import Ids, digest
-from conformance.emulator.instances import instance_for
 
 __all__ = ["Completion", "create", "invalid", "sse_events"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from conformance.emulator.instances import instance_for
+from conformance.contract.instances import instance_for
 from conformance.strategies.text import message_names, stress_text
 
 __all__ = ["contents", "conversations"]
