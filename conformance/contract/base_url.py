@@ -1,6 +1,8 @@
 """Is a base URL Moonshot's official OpenAI-compatible API, and if not, what is it?
 
-One function: `classify_base_url(url) -> BaseUrlVerdict`.
+One function: `classify_base_url(url) -> BaseUrlVerdict`; and, for tools that judge a
+host in its context (the integration linter), what this module knows of hosts:
+`host_region`, `gateway_name`, `is_console_host`, `is_loopback`.
 
 Official means: `https`, host exactly `api.moonshot.ai` (international) or `api.moonshot.cn`
 (China), path exactly `/v1` (a trailing slash tolerated), no credentials, query or fragment
@@ -17,7 +19,16 @@ import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-__all__ = ["OFFICIAL_BASE_URLS", "BaseUrlVerdict", "classify_base_url", "redact_url"]
+__all__ = [
+    "OFFICIAL_BASE_URLS",
+    "BaseUrlVerdict",
+    "classify_base_url",
+    "gateway_name",
+    "host_region",
+    "is_console_host",
+    "is_loopback",
+    "redact_url",
+]
 
 OFFICIAL_BASE_URLS = ("https://api.moonshot.ai/v1", "https://api.moonshot.cn/v1")
 _REGIONS = {"api.moonshot.ai": "international", "api.moonshot.cn": "china"}
@@ -108,7 +119,23 @@ def _parse(url: str) -> SplitResult | None:
     return parts
 
 
-def _gateway(host: str) -> str | None:
+def host_region(host: str) -> str | None:
+    """ "international" or "china" for Moonshot's official API hosts, else None."""
+    return _REGIONS.get(host)
+
+
+def is_console_host(host: str) -> bool:
+    """The docs and console site (platform.moonshot.ai, platform.kimi.com, ...)."""
+    return host in _CONSOLE_HOSTS
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.x.x.x, ::1 or 0.0.0.0: an emulator or a local proxy."""
+    return _LOOPBACK.match(host) is not None
+
+
+def gateway_name(host: str) -> str | None:
+    """The third-party gateway serving Kimi models at `host` (e.g. "OpenRouter"), or None."""
     if host in _GATEWAYS:
         return _GATEWAYS[host]
     return next((name for sfx, name in _GATEWAY_SUFFIXES.items() if host.endswith(sfx)), None)
@@ -172,7 +199,7 @@ def classify_base_url(url: str) -> BaseUrlVerdict:
             f"{host} is the Moonshot docs and console site, not the API host.",
             f"Set the base URL to {_official(_CONSOLE_REGION.get(host[-3:]))}.",
         )
-    gateway = _gateway(host)
+    gateway = gateway_name(host)
     if gateway:
         return _verdict(
             url,

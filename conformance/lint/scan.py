@@ -9,11 +9,11 @@ from collections.abc import Iterable, Iterator
 from urllib.parse import urlsplit
 
 from conformance.contract.base_url import (
-    _CONSOLE_HOSTS,
-    _LOOPBACK,
-    _REGIONS,
-    _gateway,
     classify_base_url,
+    gateway_name,
+    host_region,
+    is_console_host,
+    is_loopback,
 )
 from conformance.contract.model_ids import KIMI_CODE, classify
 from conformance.contract.retired import retirement
@@ -100,10 +100,10 @@ def _url_problem(url: str, line: str) -> str | None:
         host = parts.hostname or ""
     except ValueError:
         return verdict.problem
-    if _LOOPBACK.match(host):
+    if is_loopback(host):
         return None  # an emulator or a local proxy: fine for testing
     names_moonshot = "moonshot" in line.lower()
-    if host in _REGIONS:
+    if host_region(host) is not None:
         path = parts.path.rstrip("/")
         if path.startswith("/anthropic") and parts.scheme == "https":
             return None  # the Anthropic-compatible surface: another client, not a mistake
@@ -112,9 +112,9 @@ def _url_problem(url: str, line: str) -> str | None:
         if endpoint and used_as_endpoint and parts.scheme == "https" and parts.username is None:
             return None
         return verdict.problem
-    if host in _CONSOLE_HOSTS:
+    if is_console_host(host):
         return verdict.problem if _BASE_CONTEXT.search(line) else None  # docs links are fine
-    if _gateway(host) or host.endswith("kimi.com"):
+    if gateway_name(host) or host.endswith("kimi.com"):
         return verdict.problem if names_moonshot else None  # their own integration is fine
     if "moonshot" in host or "kimi" in host or "moonshoot" in host:
         return verdict.problem  # meant Moonshot, got the host wrong

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.contract.base_url import OFFICIAL_BASE_URLS, BaseUrlVerdict, classify_base_url
+from conformance.contract.base_url import (
+    OFFICIAL_BASE_URLS,
+    BaseUrlVerdict,
+    classify_base_url,
+    gateway_name,
+    host_region,
+    is_console_host,
+    is_loopback,
+)
 
 
 @pytest.mark.parametrize(
@@ -101,3 +109,30 @@ def test_credentials_in_the_url_are_never_echoed(url: str) -> None:
 def test_non_string_is_a_type_error() -> None:
     with pytest.raises(TypeError):
         classify_base_url(None)  # type: ignore[arg-type]
+
+
+# (host, region, gateway, console, loopback): what the module tells tools of a bare host.
+HOSTS = [
+    ("api.moonshot.ai", "international", None, False, False),
+    ("api.moonshot.cn", "china", None, False, False),
+    ("openrouter.ai", None, "OpenRouter", False, False),
+    ("bedrock-runtime.us-east-1.amazonaws.com", None, "Amazon Bedrock", False, False),
+    ("platform.kimi.com", None, None, True, False),
+    ("127.0.0.1", None, None, False, True),
+    ("localhost", None, None, False, True),
+    ("example.com", None, None, False, False),
+]
+
+
+@pytest.mark.parametrize(("host", "region", "gateway", "console", "loopback"), HOSTS)
+def test_host_helpers_agree_with_the_classifier(
+    host: str, region: str | None, gateway: str | None, console: bool, loopback: bool
+) -> None:
+    assert host_region(host) == region
+    assert gateway_name(host) == gateway
+    assert is_console_host(host) is console
+    assert is_loopback(host) is loopback
+    verdict = classify_base_url(f"https://{host}/v1")
+    assert verdict.region == region
+    if gateway:
+        assert gateway in str(verdict.problem)
