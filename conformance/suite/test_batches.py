@@ -26,9 +26,14 @@ from typing import Any
 import pytest
 
 from conformance.checks import payloads
-from conformance.checks.asserts import assert_conforms, describe, expect_json
+from conformance.checks.asserts import (
+    assert_conforms,
+    check_file_object,
+    describe,
+    expect_json,
+    sdk_response,
+)
 from conformance.contract import batch_lifecycle as lifecycle
-from conformance.suite.test_files import check_file_object, sdk_response
 
 pytestmark = pytest.mark.kimi_endpoint("Batch API")
 

@@ -10,60 +10,28 @@ Sources: kimi-api.md §5 (OpenAPI 2026 `/v1/files*`, the errors table).
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
 
-from conformance.checks.asserts import describe, expect_error, expect_json
+from conformance.checks.asserts import (
+    check_file_object,
+    describe,
+    expect_error,
+    expect_json,
+    sdk_response,
+)
 
 pytestmark = pytest.mark.kimi_endpoint("Files API")
 
 TEXT = "kimi-conformance probe: the quick brown fox jumps over the lazy dog.\n"
 TEXT_NAME = "kimi-conformance-probe.txt"
-# kimi-api.md §5 ⚠: `ok` (2024) and `ready` (2026) mean success, `error` failed extraction.
-DOCUMENTED_STATUSES = ("ok", "ready", "error")
-EARLIEST = 1_672_531_200  # 2023-01-01: no file of this API can be older
-
-
-def sdk_response(call: Any, *args: Any, **kwargs: Any) -> Any:
-    """The HTTP response of an SDK `with_raw_response` call, also when the SDK raises."""
-    import openai
-
-    try:
-        return call(*args, **kwargs).http_response
-    except openai.APIStatusError as error:
-        return error.response
 
 
 def raw_upload(kimi_run: Any, name: str, data: bytes, purpose: str, media: str) -> Any:
     return kimi_run.target.http().post(
         "files", files={"file": (name, data, media)}, data={"purpose": purpose}
     )
-
-
-def check_file_object(response: Any, *, name: str, data: bytes, purpose: str) -> dict[str, Any]:
-    """The upload answer: the `file` schema, and what was sent echoed back."""
-    document = expect_json(response, "file")
-    assert document["bytes"] == len(data), (
-        f"bytes is {document['bytes']}, but {len(data)} bytes were sent: {describe(response)}"
-    )
-    assert document["filename"] == name, (
-        f"filename is {document['filename']!r}, but {name!r} was sent: {describe(response)}"
-    )
-    assert document["purpose"] == purpose, (
-        f"purpose is {document['purpose']!r}, but {purpose!r} was sent: {describe(response)}"
-    )
-    latest = int(time.time()) + 86_400
-    assert EARLIEST <= document["created_at"] <= latest, (
-        f"created_at {document['created_at']} is not a plausible Unix time in seconds "
-        f"(2023-01-01 .. tomorrow): {describe(response)}"
-    )
-    assert document["status"] in DOCUMENTED_STATUSES, (
-        f"status {document['status']!r} is not documented (one of {DOCUMENTED_STATUSES}): "
-        f"{describe(response)}"
-    )
-    return document
 
 
 def extracted_text(response: Any) -> str:
