@@ -36,9 +36,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the seeded faults live with the project's tests
 
+from conformance.contract.model_ids import choose_model  # noqa: E402
 from conformance.emulator.core import DEFAULT_KEY, Emulator  # noqa: E402
 from conformance.emulator.server import serve  # noqa: E402
-from conformance.run.session import choose_model  # noqa: E402
 from conformance.strategies import oracle  # noqa: E402
 from conformance.strategies.runner import Campaign  # noqa: E402
 from tests.suite import fuzz_helpers  # noqa: E402

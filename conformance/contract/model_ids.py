@@ -1,6 +1,9 @@
 """Tell a native Moonshot model ID from a third-party gateway's ID for the same model.
 
-Two functions: `classify(model_id) -> Verdict` and `closest(model_id, candidates)`.
+Two functions: `classify(model_id) -> Verdict` and `closest(model_id, candidates)`; and
+the two rules a run applies with them: `refuse_gateway_model(model)` (a gateway's ID is
+refused before anything is sent) and `choose_model(models_document, configured)` (the
+model tested is always one `GET /models` lists).
 
 Gateways publish Kimi models under their own IDs (kimi-api.md §10): provider prefixes
 (`moonshotai/kimi-k2.6`, `moonshot/…`, `kimi/…`, `Pro/moonshotai/…`, `~moonshotai/…`,
@@ -23,8 +26,18 @@ import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["Verdict", "classify", "closest"]
+from conformance.errors import UsageError
+
+__all__ = [
+    "MODEL_CHOICE_RULE",
+    "Verdict",
+    "choose_model",
+    "classify",
+    "closest",
+    "refuse_gateway_model",
+]
 
 OPENROUTER = "OpenRouter"
 OPENROUTER_STYLE = "OpenRouter/Vercel/Novita/NVIDIA NIM-style"
@@ -43,6 +56,11 @@ KIMI_CODE = "Kimi Code"
 GATEWAY = "a gateway"
 
 _API = "the Moonshot API"
+
+MODEL_CHOICE_RULE = (
+    "newest listed model whose thinking can be switched off (cheapest to test), "
+    "else the newest listed model"
+)
 
 
 @dataclass(frozen=True)
@@ -309,3 +327,48 @@ def closest(model_id: str, candidates: Iterable[str]) -> str | None:
     by_lower = {c.lower(): c for c in pool}
     match = difflib.get_close_matches(wanted, list(by_lower), n=1, cutoff=0.6)
     return by_lower[match[0]] if match else None
+
+
+def refuse_gateway_model(model: str | None) -> None:
+    """A third-party gateway's model ID is refused before anything is sent."""
+    if not model:
+        return
+    verdict = classify(model)
+    if not verdict.native:
+        raise UsageError(f"model {model!r} is not a Moonshot model ID: {verdict.reason}")
+
+
+def choose_model(models_document: Any, configured: str | None) -> tuple[str | None, str]:
+    """The model the chat checks use, taken from this run's `GET /models`, and why.
+
+    Returns (None, reason) when the configured model is not listed.
+    """
+    from conformance.contract.catalog import rules_for
+
+    listed = [m for m in models_document.get("data", []) if isinstance(m, dict) and "id" in m]
+    ids = [m["id"] for m in listed]
+    if configured:
+        if configured in ids:
+            return configured, "configured (KIMI_MODEL_ID or --model), listed by GET /models"
+        hint = closest(configured, ids)
+        return None, (
+            f"configured model {configured!r} is not listed by GET /models"
+            + (f"; closest listed: {hint!r}" if hint else "")
+            + f"; listed: {', '.join(ids) or 'none'}"
+        )
+    if not listed:
+        return None, "GET /models listed no models"
+
+    def newest_first(model: dict[str, Any]) -> tuple[int, str]:
+        created = model.get("created")
+        return (-created if isinstance(created, int) else 0, str(model["id"]))
+
+    def can_disable_thinking(model: dict[str, Any]) -> bool:
+        try:
+            return rules_for(model["id"]).thinking_kind in ("toggle", "none")
+        except Exception:
+            return False
+
+    cheap = sorted(filter(can_disable_thinking, listed), key=newest_first)
+    chosen = cheap[0] if cheap else sorted(listed, key=newest_first)[0]
+    return chosen["id"], f"chosen: {MODEL_CHOICE_RULE}"

@@ -16,10 +16,14 @@ the run with one message saying what is wrong and how to fix it. In order:
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from conformance.errors import UsageError
+
+if TYPE_CHECKING:
+    from conformance.run.clients import Target
+    from conformance.run.config import Settings
 
 _OPENAI_KEY = re.compile(r"^sk-(proj|svcacct|admin)-")
 _LOOPBACK = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$")
@@ -91,32 +95,31 @@ def _shown(url: str) -> str:
     return scrubber_from_env().url(url)
 
 
-def run_preflight(run: Any) -> tuple[Any, str, str]:
+def run_preflight(settings: Settings, target: Target) -> tuple[Any, str, str]:
     """Check a live run's configuration; return (the `GET /models` document, the model
     chosen from it, how it was chosen).
 
     Raises `UsageError` with one line on the first problem found.
     """
+    from conformance.contract.model_ids import choose_model
     from conformance.run.outcomes import categorize
-    from conformance.run.session import choose_model
 
-    settings = run.settings
     key = settings.api_key.reveal() if settings.api_key else None
     for problem in (key_problem(key), base_url_problem(settings.base_url)):
         if problem:
             raise UsageError(problem)
-    client = run.target.http()
+    client = target.http()
     try:
         models = client.get("models")
         if models.status_code == 401:
             raise UsageError(
-                f"the key was rejected by {_shown(run.target.base_url)} (401): keys from "
+                f"the key was rejected by {_shown(target.base_url)} (401): keys from "
                 "platform.kimi.ai work only on api.moonshot.ai, keys from platform.kimi.com "
                 "only on api.moonshot.cn; check the key and the region"
             )
         if models.status_code != 200:
             raise UsageError(
-                f"GET /models answered {models.status_code}; is {_shown(run.target.base_url)} "
+                f"GET /models answered {models.status_code}; is {_shown(target.base_url)} "
                 "a Moonshot-compatible API? (retry later if it is a 5xx)"
             )
         document = models.json()
@@ -136,7 +139,7 @@ def run_preflight(run: Any) -> tuple[Any, str, str]:
     except Exception as exc:
         kind = categorize(exc)
         raise UsageError(
-            f"preflight could not reach {_shown(run.target.base_url)} "
+            f"preflight could not reach {_shown(target.base_url)} "
             f"({kind}: {type(exc).__name__}); check the base URL and your network"
         ) from None
     return document, model, why

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
+from conformance.errors import UsageError
 
 # Worse outcomes win when a check's setup, call and teardown disagree.
 _RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -188,3 +189,16 @@ def write_json(report: Report, path: Path) -> None:
 
 def write_markdown(report: Report, path: Path) -> None:
     write_atomic(path, report.to_markdown())
+
+
+def check_report_path(path: Any) -> None:
+    """Refuse, before anything runs, a report path that could not be written at the end."""
+    if path is None:
+        return
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise UsageError(f"cannot write the report to {path}: folder {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UsageError(f"cannot write the report to {path}: folder {parent} is not writable")
+    if Path(path).is_dir():
+        raise UsageError(f"cannot write the report to {path}: it is a folder; name a file")

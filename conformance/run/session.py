@@ -13,20 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.contract.model_ids import refuse_gateway_model
 from conformance.errors import UsageError
 from conformance.run.budget import Budget, Pacer
 from conformance.run.clients import Target
 from conformance.run.config import Secret, Settings
-from conformance.run.report import Report
+from conformance.run.report import Report, check_report_path
 from conformance.run.transport import Meter
 
 # Replayed requests carry no real key: recordings are matched without headers.
 REPLAY_KEY = "sk-replay-placeholder"
-
-MODEL_CHOICE_RULE = (
-    "newest listed model whose thinking can be switched off (cheapest to test), "
-    "else the newest listed model"
-)
 
 
 @dataclass
@@ -50,7 +46,7 @@ class Run:
             from conformance.run.preflight import run_preflight
 
             try:
-                run.preflight = run_preflight(run)
+                run.preflight = run_preflight(settings, run.target)
             except BaseException:
                 run.close()
                 raise
@@ -136,68 +132,3 @@ class Run:
         ]
         for note in notes:
             self.report.note(f"drift: {note}")
-
-
-def refuse_gateway_model(model: str | None) -> None:
-    """A third-party gateway's model ID is refused before anything is sent."""
-    if not model:
-        return
-    from conformance.contract.model_ids import classify
-
-    verdict = classify(model)
-    if not verdict.native:
-        raise UsageError(f"model {model!r} is not a Moonshot model ID: {verdict.reason}")
-
-
-def choose_model(models_document: Any, configured: str | None) -> tuple[str | None, str]:
-    """The model the chat checks use, taken from this run's `GET /models`, and why.
-
-    Returns (None, reason) when the configured model is not listed.
-    """
-    from conformance.contract.catalog import rules_for
-
-    listed = [m for m in models_document.get("data", []) if isinstance(m, dict) and "id" in m]
-    ids = [m["id"] for m in listed]
-    if configured:
-        if configured in ids:
-            return configured, "configured (KIMI_MODEL_ID or --model), listed by GET /models"
-        from conformance.contract.model_ids import closest
-
-        hint = closest(configured, ids)
-        return None, (
-            f"configured model {configured!r} is not listed by GET /models"
-            + (f"; closest listed: {hint!r}" if hint else "")
-            + f"; listed: {', '.join(ids) or 'none'}"
-        )
-    if not listed:
-        return None, "GET /models listed no models"
-
-    def newest_first(model: dict[str, Any]) -> tuple[int, str]:
-        created = model.get("created")
-        return (-created if isinstance(created, int) else 0, str(model["id"]))
-
-    def can_disable_thinking(model: dict[str, Any]) -> bool:
-        try:
-            return rules_for(model["id"]).thinking_kind in ("toggle", "none")
-        except Exception:
-            return False
-
-    cheap = sorted(filter(can_disable_thinking, listed), key=newest_first)
-    chosen = cheap[0] if cheap else sorted(listed, key=newest_first)[0]
-    return chosen["id"], f"chosen: {MODEL_CHOICE_RULE}"
-
-
-def check_report_path(path: Any) -> None:
-    """Refuse, before anything runs, a report path that could not be written at the end."""
-    import os
-    from pathlib import Path
-
-    if path is None:
-        return
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write the report to {path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"cannot write the report to {path}: folder {parent} is not writable")
-    if Path(path).is_dir():
-        raise UsageError(f"cannot write the report to {path}: it is a folder; name a file")

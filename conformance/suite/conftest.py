@@ -135,7 +135,7 @@ def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
 @pytest.fixture(scope="session")
 def kimi_model(kimi_run: Any, kimi_models: Any) -> str:
     """The model every chat check uses, taken from this run's `GET /models`."""
-    from conformance.run.session import choose_model
+    from conformance.contract.model_ids import choose_model
 
     model, why = choose_model(kimi_models, kimi_run.settings.model)
     kimi_run.report.model_choice = why

@@ -1,6 +1,6 @@
 """Third-party gateway model IDs are not Moonshot IDs.
 
-The suite refuses them before sending (`conformance.run.session.refuse_gateway_model`),
+The suite refuses them before sending (`conformance.contract.model_ids.refuse_gateway_model`),
 and checks that the API answers a few, derived from the model under test, with 404
 `resource_not_found_error` "Not found the model <id> or Permission denied".
 """
@@ -27,8 +27,8 @@ GATEWAY_FORMS = {
 
 @pytest.mark.parametrize("gateway", sorted(GATEWAY_FORMS))
 def test_gateway_id_refused_before_sending(kimi_model, gateway):
+    from conformance.contract.model_ids import refuse_gateway_model
     from conformance.errors import UsageError
-    from conformance.run.session import refuse_gateway_model
 
     with pytest.raises(UsageError, match="not a Moonshot model ID"):
         refuse_gateway_model(GATEWAY_FORMS[gateway](kimi_model))

@@ -19,7 +19,7 @@ def test_models_list_through_sdk(sdk, kimi_models):
 
 
 def test_model_taken_from_models_list(kimi_run, kimi_models):
-    from conformance.run.session import choose_model
+    from conformance.contract.model_ids import choose_model
 
     model, why = choose_model(kimi_models, kimi_run.settings.model)
     kimi_run.report.model_choice = why

@@ -7,7 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.contract import model_ids
-from conformance.contract.model_ids import Verdict, classify, closest
+from conformance.contract.model_ids import (
+    MODEL_CHOICE_RULE,
+    Verdict,
+    choose_model,
+    classify,
+    closest,
+    refuse_gateway_model,
+)
+from conformance.errors import UsageError
 
 # Every ID in kimi-api.md §10, by gateway row: (id, gateway named, native ID suggested).
 # The first kimi-k2 releases map to their dated API previews (Kimi-K2-Instruct = 0711).
@@ -234,3 +242,42 @@ def test_every_gateway_transformation_of_a_future_id_is_flagged_and_maps_back(
         verdict = classify(variant)
         assert not verdict.native, variant
         assert verdict.suggestion == native, (variant, verdict)
+
+
+# -- the rules a run applies: the model tested comes from GET /models --------------------
+
+LISTED = {
+    "object": "list",
+    "data": [
+        {"id": "kimi-k2.7-code", "created": 1781222400},  # newest, thinking always on
+        {"id": "kimi-k2.6", "created": 1776729600},  # newest with the thinking toggle
+        {"id": "kimi-k2.5", "created": 1769472000},
+    ],
+}
+
+
+def test_a_configured_model_is_used_when_listed() -> None:
+    assert choose_model(LISTED, "kimi-k2.5") == (
+        "kimi-k2.5",
+        "configured (KIMI_MODEL_ID or --model), listed by GET /models",
+    )
+
+
+def test_an_unlisted_configured_model_is_refused_with_the_closest_listed() -> None:
+    model, why = choose_model(LISTED, "kimi-k2.66")
+    assert model is None
+    assert "'kimi-k2.66' is not listed by GET /models; closest listed: 'kimi-k2.6'" in why
+
+
+def test_unconfigured_the_newest_model_whose_thinking_can_be_switched_off() -> None:
+    assert choose_model(LISTED, None) == ("kimi-k2.6", f"chosen: {MODEL_CHOICE_RULE}")
+    always_thinking = {"data": [LISTED["data"][0]]}
+    assert choose_model(always_thinking, None)[0] == "kimi-k2.7-code"
+    assert choose_model({"data": []}, None) == (None, "GET /models listed no models")
+
+
+def test_a_gateway_model_is_refused_before_anything_is_sent() -> None:
+    refuse_gateway_model(None)
+    refuse_gateway_model("kimi-k2.6")
+    with pytest.raises(UsageError, match="is not a Moonshot model ID"):
+        refuse_gateway_model("moonshotai/kimi-k2.6")

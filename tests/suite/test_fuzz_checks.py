@@ -17,11 +17,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from conformance.contract.model_ids import choose_model
+
 # Imported here once, so pytester's in-process runs share one copy of Hypothesis's
 # modules with this process (each run drops the modules it imported itself).
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
-from conformance.run.session import choose_model
 from conformance.strategies import oracle
 from conformance.strategies.runner import Campaign
 from conformance.suite import test_fuzz
