@@ -142,6 +142,12 @@ class Emulator:
         )
         self._lock = threading.RLock()
 
+    @property
+    def client_key(self) -> str:
+        """The key a client of this emulator sends: `DEFAULT_KEY` when accepted, else the
+        first accepted key in sorted order."""
+        return DEFAULT_KEY if DEFAULT_KEY in self.api_keys else sorted(self.api_keys)[0]
+
     # -- the entry point ---------------------------------------------------------------
 
     def handle(self, request: Request) -> Response:

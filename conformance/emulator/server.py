@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import uvicorn
 
 from conformance.emulator.asgi import EmulatorApp
-from conformance.emulator.core import DEFAULT_KEY, Emulator
+from conformance.emulator.core import Emulator
 from conformance.emulator.faults import ConnectionDropped
 from conformance.errors import UsageError
 
@@ -159,8 +159,9 @@ def serve(
                 raise UsageError(f"the emulator could not start on {host}:{actual_port}")
             time.sleep(0.005)
         shown = f"[{host}]" if ":" in host else host
-        key = DEFAULT_KEY if DEFAULT_KEY in emulator.api_keys else sorted(emulator.api_keys)[0]
-        yield RunningEmulator(f"http://{shown}:{actual_port}/v1", key, emulator, app)
+        yield RunningEmulator(
+            f"http://{shown}:{actual_port}/v1", emulator.client_key, emulator, app
+        )
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import httpx2
@@ -21,8 +21,6 @@ from conformance.emulator.http import Request, Response
 
 if TYPE_CHECKING:
     import openai
-
-    from conformance.emulator.core import Emulator
 
 __all__ = [
     "BASE_URL",
@@ -39,6 +37,16 @@ BASE_URL = "https://api.moonshot.ai/v1"
 _PREFIX = "/v1"
 
 _AnyRequest = Any  # httpx.Request | httpx2.Request: the same shape
+
+
+class Emulator(Protocol):
+    """What the adapters need of the core (`conformance.emulator.core.Emulator`): they
+    depend on this shape, not on the core module, which imports them lazily."""
+
+    def handle(self, request: Request, /) -> Response: ...
+
+    @property
+    def client_key(self) -> str: ...
 
 
 def to_core_request(request: _AnyRequest, body: bytes) -> Request | None:
@@ -139,10 +147,7 @@ def async_httpx2_transport(emulator: Emulator) -> httpx2.MockTransport:
 
 
 def _sdk_kwargs(emulator: Emulator, kwargs: dict[str, Any]) -> dict[str, Any]:
-    from conformance.emulator.core import DEFAULT_KEY
-
-    key = DEFAULT_KEY if DEFAULT_KEY in emulator.api_keys else sorted(emulator.api_keys)[0]
-    return {"base_url": BASE_URL, "api_key": key, "max_retries": 0, **kwargs}
+    return {"base_url": BASE_URL, "api_key": emulator.client_key, "max_retries": 0, **kwargs}
 
 
 def openai_client(emulator: Emulator, **kwargs: Any) -> openai.OpenAI:

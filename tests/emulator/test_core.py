@@ -300,3 +300,9 @@ def test_non_object_or_incomplete_json_gets_400(body: Any) -> None:
     response = call(Emulator(), "POST", "/chat/completions", body, raw=json.dumps(body).encode())
     assert response.status == 400
     assert check("error", payload(response)) == []
+
+
+def test_client_key_is_the_default_key_when_accepted_else_the_first_accepted() -> None:
+    assert Emulator().client_key == DEFAULT_KEY
+    assert Emulator(api_keys=[DEFAULT_KEY, "sk-a" * 8]).client_key == DEFAULT_KEY
+    assert Emulator(api_keys=["sk-b" * 8, "sk-a" * 8]).client_key == "sk-a" * 8
