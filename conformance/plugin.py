@@ -191,6 +191,17 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 @pytest.fixture(scope="session")
+def kimi_run(pytestconfig: pytest.Config) -> Any:
+    """This conformance run: settings, target, clients, report (`conformance.run.session.Run`).
+
+    The suite's checks and fixtures take everything from it."""
+    run = pytestconfig.stash.get(RUN_KEY, None)
+    if run is None:
+        pytest.skip("kimi_run is the conformance suite's run; only its checks have one")
+    return run
+
+
+@pytest.fixture(scope="session")
 def kimi_emulator_server() -> Iterator[Any]:
     """The reference emulator, served once per session on loopback (see `kimi_emulator`)."""
     from conformance.emulator.server import serve

@@ -139,6 +139,16 @@ def test_kimi_emulator_fixture_for_users(pytester):
     result.assert_outcomes(passed=2)
 
 
+def test_kimi_run_is_the_suites_alone(pytester):
+    """The plugin provides `kimi_run` (the suite's conftest imports nothing of the plugin);
+    a project's own test that asks for it is skipped, and no run starts."""
+    pytester.makepyfile(test_mine="def test_wants_the_run(kimi_run):\n    pass\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["*kimi_run is the conformance suite's run*"])
+    assert "conformance matrix" not in result.stdout.str()
+
+
 def test_pyargs_entry_point_is_installed():
     done = subprocess.run(
         [

@@ -1,7 +1,8 @@
 """Fixtures of the conformance suite (glue only; the logic is in `conformance.*`).
 
-These override pytest-recording's `vcr_config` and `vcr_cassette_dir` for the suite's
-tests alone, so a project that uses pytest-recording for its own tests is not affected.
+`kimi_run` (this run) comes from the plugin. The fixtures here override pytest-recording's
+`vcr_config` and `vcr_cassette_dir` for the suite's tests alone, so a project that uses
+pytest-recording for its own tests is not affected.
 """
 
 from __future__ import annotations
@@ -14,19 +15,9 @@ from typing import Any
 import pytest
 
 from conformance._resources import keep_hypothesis_out_of
-from conformance.plugin import RUN_KEY
 
 # Before any suite module imports the fuzz strategies: no .hypothesis/ in your project.
 keep_hypothesis_out_of(Path.cwd())
-
-
-@pytest.fixture(scope="session")
-def kimi_run(pytestconfig: pytest.Config) -> Any:
-    """This run: settings, target, clients, report (see `conformance.run.session.Run`)."""
-    run = pytestconfig.stash.get(RUN_KEY, None)
-    if run is None:  # collected without the plugin's hook (e.g. -p no:kimi_conformance)
-        pytest.skip("the kimi-conformance plugin is not active")
-    return run
 
 
 def _record_mode(config: pytest.Config) -> str:
