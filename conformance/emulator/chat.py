@@ -551,11 +551,22 @@ def _choice_deltas(choice: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def sse_events(completion: Completion) -> Iterator[bytes]:
     """The answer as SSE events, generated lazily: role first, reasoning before content,
-    tool-call fragments by index, one finish chunk per choice (the last carries `usage`),
-    the `include_usage` trailing chunk, then `data: [DONE]`."""
+    tool-call fragments by index, one finish chunk per choice, then `data: [DONE]`.
+
+    Usage is sent so that a client adding up the top-level `usage` of every chunk (as
+    LangChain and pydantic-ai do) counts it once:
+
+    - without `stream_options.include_usage`: on the last finish chunk, at the top level
+      (the 2026 CN doc example, kimi-api.md §3.5);
+    - with it: inside the last choice of its finish chunk (the captured Kimi shape and the
+      migration guide's "end data block of each choice"), `usage: null` at the top level of
+      every chunk but the trailing `choices: []` one, which carries it (the documented
+      `include_usage` text).
+    """
     doc = completion.body
     head = {k: doc[k] for k in ("id", "created", "model")}
     head = {"id": head["id"], "object": "chat.completion.chunk", **head}
+    usage_field = {"usage": None} if completion.include_usage else {}
     last = len(doc["choices"]) - 1
     for choice in doc["choices"]:
         for delta in _choice_deltas(choice):
@@ -563,16 +574,20 @@ def sse_events(completion: Completion) -> Iterator[bytes]:
                 {
                     **head,
                     "choices": [{"index": choice["index"], "delta": delta, "finish_reason": None}],
+                    **usage_field,
                 }
             )
-        finish: dict[str, Any] = {
-            **head,
-            "choices": [
-                {"index": choice["index"], "delta": {}, "finish_reason": choice["finish_reason"]}
-            ],
+        ending: dict[str, Any] = {
+            "index": choice["index"],
+            "delta": {},
+            "finish_reason": choice["finish_reason"],
         }
+        finish: dict[str, Any] = {**head, "choices": [ending], **usage_field}
         if choice["index"] == last:
-            finish["usage"] = doc["usage"]
+            if completion.include_usage:
+                ending["usage"] = doc["usage"]
+            else:
+                finish["usage"] = doc["usage"]
         yield _event(finish)
     if completion.include_usage:
         yield _event({**head, "choices": [], "usage": doc["usage"]})
