@@ -58,6 +58,14 @@ def _invalid(details: str) -> ApiError:
     return ApiError(400, "invalid_request_error", f"Invalid request: {details}")
 
 
+def _limit(raw: str, maximum: int) -> int:
+    """A listing's `limit` query parameter; 400 when it is not an integer."""
+    try:
+        return int(raw)
+    except ValueError:
+        raise _invalid(f"limit must be an integer between 1 and {maximum}, got {raw!r}") from None
+
+
 def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "application/json")
     media = content_type.split(";")[0].strip().lower()
@@ -283,7 +291,16 @@ class Emulator:
         return json_response(200, self.files.upload(filename, form.fields["purpose"], data))
 
     def _files_list(self, request: Request, _: re.Match[str]) -> Response:
-        return json_response(200, self.files.list())
+        query = request.query
+        return json_response(
+            200,
+            self.files.list(
+                after=query.get("after"),
+                limit=None if "limit" not in query else _limit(query["limit"], 10_000),
+                order=query.get("order", "asc"),
+                purpose=query.get("purpose"),
+            ),
+        )
 
     def _file_get(self, request: Request, match: re.Match[str]) -> Response:
         return json_response(200, self.files.get(match["id"]))
@@ -299,11 +316,7 @@ class Emulator:
         return json_response(200, self.batches.create(_json_body(request)))
 
     def _batch_list(self, request: Request, _: re.Match[str]) -> Response:
-        raw = request.query.get("limit", "20")
-        try:
-            limit = int(raw)
-        except ValueError:
-            raise _invalid(f"limit must be an integer between 1 and 100, got {raw!r}") from None
+        limit = _limit(request.query.get("limit", "20"), 100)
         return json_response(200, self.batches.list(after=request.query.get("after"), limit=limit))
 
     def _batch_get(self, request: Request, match: re.Match[str]) -> Response:

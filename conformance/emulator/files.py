@@ -23,7 +23,13 @@ platform.kimi.ai/docs/api/errors.md):
   denied`` (⚠ not documented verbatim; modelled on the documented model-404 text).
 
 Not reproduced: the 10 GB per-user total (no documented error message); real extraction.
-`list` returns files in upload order (⚠ the order is not documented).
+
+**Listing.** The docs give `GET /v1/files` no query parameters and no `has_more`
+(⚠ undocumented: whether the real API pages at all). The emulator pages the way `/batches`
+does and the `openai` SDK expects, so its auto-pagination (`for f in client.files.list()`)
+ends: `after` (the id of the last file of the previous page; unknown: 400), `limit`
+(1..10,000, default: everything, the SDK's documented range), `order` (`asc`, the default:
+upload order; or `desc`), `purpose` (only files with that purpose), and `has_more`.
 """
 
 from __future__ import annotations
@@ -57,6 +63,7 @@ MSG_TOO_MANY = (
 )
 
 _INVALID = "invalid_request_error"
+MAX_LIST_LIMIT = 10_000
 _NOT_FOUND = "resource_not_found_error"
 
 
@@ -102,9 +109,44 @@ class FileStore:
         with self._lock:
             return self._add(filename, purpose, content)
 
-    def list(self) -> dict[str, Any]:
+    def list(
+        self,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        order: str = "asc",
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        """One page of files (see the module's **Listing**); 400 for a bad parameter."""
+        if limit is not None and not 1 <= limit <= MAX_LIST_LIMIT:
+            raise ApiError(
+                400,
+                _INVALID,
+                f"Invalid request: limit must be an integer between 1 and {MAX_LIST_LIMIT}, "
+                f"got {limit}",
+            )
+        if order not in {"asc", "desc"}:
+            raise ApiError(
+                400, _INVALID, f"Invalid request: order must be asc or desc, got {order!r}"
+            )
         with self._lock:
-            return {"object": "list", "data": [dict(obj) for obj in self._objects.values()]}
+            files = [o for o in self._objects.values() if purpose in (None, o["purpose"])]
+            if order == "desc":
+                files.reverse()
+            start = 0
+            if after is not None:
+                ids = [o["id"] for o in files]
+                if after not in ids:
+                    raise ApiError(
+                        400,
+                        _INVALID,
+                        f"Invalid request: after: no file with id {after!r} in this listing; "
+                        "pass the last id of a page",
+                    )
+                start = ids.index(after) + 1
+            end = len(files) if limit is None else start + limit
+            page = [dict(obj) for obj in files[start:end]]
+            return {"object": "list", "data": page, "has_more": end < len(files)}
 
     def get(self, file_id: str) -> dict[str, Any]:
         with self._lock:

@@ -48,9 +48,34 @@ def extracted_text(response: Any) -> str:
 
 STABLE_FIELDS = ("id", "object", "bytes", "created_at", "filename", "purpose")
 
+PAGING_OBSERVATION = (
+    "GET /files does not page (undocumented, kimi-api.md §5): `after` was ignored and no "
+    "`has_more: false` ended the listing, so the openai SDK's auto-pagination "
+    "(`for f in client.files.list()`) would request the same page forever; read one "
+    "page's `.data` instead"
+)
+
+
+def paging_observation(sdk: Any) -> str | None:
+    """Page through `GET /files` one file at a time, as the SDK's auto-pagination does
+    (`limit`, then `after` = the last id), two pages at most. Each page must have the
+    documented shape; paging itself is not documented, so a server that does not page is
+    an observation (returned), not a failure."""
+    first = expect_json(sdk_response(sdk.files.with_raw_response.list, limit=1), "file.list")
+    if first.get("has_more") is False or not first["data"]:
+        return None
+    seen = {f["id"] for f in first["data"]}
+    after = first["data"][-1]["id"]
+    second = expect_json(
+        sdk_response(sdk.files.with_raw_response.list, limit=1, after=after), "file.list"
+    )
+    if any(f["id"] in seen for f in second["data"]):
+        return PAGING_OBSERVATION
+    return None
+
 
 def test_file_lifecycle(kimi_run, sdk, created):
-    """Upload (raw) -> list, get, content (SDK) -> delete (SDK) -> get 404, list (raw)."""
+    """Upload (raw) -> list, page, get, content (SDK) -> delete (SDK) -> get 404, list (raw)."""
     data = TEXT.encode()
     response = raw_upload(kimi_run, TEXT_NAME, data, "file-extract", "text/plain")
     created.record_file(response, TEXT_NAME)
@@ -61,6 +86,10 @@ def test_file_lifecycle(kimi_run, sdk, created):
     assert file_id in [f["id"] for f in listed["data"]], (
         f"GET /files does not list the file just uploaded ({file_id})"
     )
+
+    observation = paging_observation(sdk)
+    if observation:
+        kimi_run.report.note(observation)
 
     got = expect_json(sdk_response(sdk.files.with_raw_response.retrieve, file_id), "file")
     changed = {k: (uploaded[k], got.get(k)) for k in STABLE_FIELDS if got.get(k) != uploaded[k]}

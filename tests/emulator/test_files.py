@@ -133,7 +133,7 @@ def test_generated_files_bypass_the_upload_limits() -> None:
 def test_list_get_delete_round_trip(store: FileStore) -> None:
     first = store.upload("a.txt", "file-extract", b"a")
     second = store.upload("b.jsonl", "batch", b"{}")
-    assert store.list() == {"object": "list", "data": [first, second]}
+    assert store.list() == {"object": "list", "data": [first, second], "has_more": False}
     assert store.get(first["id"]) == first
     assert store.delete(first["id"]) == {"id": first["id"], "object": "file", "deleted": True}
     assert store.list()["data"] == [second]
@@ -141,6 +141,50 @@ def test_list_get_delete_round_trip(store: FileStore) -> None:
         error = raised(call, first["id"])
         assert (error.status, error.type) == (404, "resource_not_found_error")
         assert error.message == f"Not found the file {first['id']} or Permission denied"
+
+
+def test_list_pages_with_after_limit_and_has_more(store: FileStore) -> None:
+    ids = [store.upload(f"{i}.txt", "file-extract", b"x")["id"] for i in range(5)]
+    seen, after, pages = [], None, 0
+    while True:
+        page = store.list(after=after, limit=2)
+        assert schema_violations("file.list", page) == []
+        pages += 1
+        seen += [f["id"] for f in page["data"]]
+        if not page["has_more"]:
+            break
+        after = page["data"][-1]["id"]
+    assert (seen, pages) == (ids, 3)
+    assert [f["id"] for f in store.list(order="desc", limit=2)["data"]] == ids[:2:-1][:2]
+    store.upload("in.jsonl", "batch", b"{}")
+    assert [f["purpose"] for f in store.list(purpose="batch")["data"]] == ["batch"]
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"limit": 0}, {"limit": 10_001}, {"after": "file-nope"}, {"order": "newest"}]
+)
+def test_bad_list_parameters_are_a_400(store: FileStore, kwargs: dict[str, Any]) -> None:
+    error = raised(lambda: store.list(**kwargs))
+    assert (error.status, error.type) == (400, "invalid_request_error")
+
+
+def test_sdk_auto_pagination_ends() -> None:
+    """`for f in client.files.list()` used to re-request the same page forever: the
+    emulator ignored `after` and sent no `has_more`."""
+    import itertools
+
+    from conformance.emulator.core import Emulator
+
+    emulator = Emulator()
+    client = emulator.openai_client()
+    ids = [
+        client.files.create(file=(f"{i}.txt", b"x"), purpose="file-extract").id for i in range(5)
+    ]
+    emulator.accounting.reset()
+    listed = [f.id for f in itertools.islice(client.files.list(limit=2), 50)]
+    assert listed == ids
+    assert emulator.accounting.snapshot()["endpoints"]["GET /files"]["requests"] == 3
+    assert [f.id for f in itertools.islice(client.files.list(), 50)] == ids  # one page
 
 
 def test_unknown_id_is_a_404(store: FileStore) -> None:

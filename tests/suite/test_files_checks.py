@@ -167,3 +167,24 @@ def test_check_catches_violation(run_suite, name):
     assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should pass"
     if name not in SERVER_KEEPS_FILES:
         assert left == [], f"{name}: the failing check left files behind: {left}"
+
+
+def _files_not_paged(request, handle):
+    """`GET /files` as the docs describe it: no query parameters, no `has_more`."""
+    if request.method == "GET" and request.path == "/files":
+        document = json.loads(handle(replace(request, query={})).body)
+        document.pop("has_more", None)
+        return json_response(200, document)
+    return handle(request)
+
+
+@pytest.mark.parametrize("pages", [True, False], ids=["pages", "does-not-page"])
+def test_file_paging_is_an_observation_not_a_failure(run_suite, pytester, pages):
+    """Paging is undocumented: a server that ignores `after` passes the lifecycle check,
+    and the report notes that the SDK's auto-pagination would never end."""
+    with mutant(None if pages else _files_not_paged) as running:
+        _, outcomes = run_suite(running, "-k", LIFECYCLE, "-p", "no:hypothesispytest")
+    assert outcomes[LIFECYCLE]["outcome"] == "passed", outcomes[LIFECYCLE]
+    notes = json.loads((pytester.path / "report.json").read_text())["notes"]
+    noted = any("GET /files does not page" in note for note in notes)
+    assert noted is not pages, notes
