@@ -471,10 +471,6 @@ def create(body: Any, models: Mapping[str, ModelInfo], ids: Ids) -> Completion:
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
     }
-    cached = tokens.count_prompt(messages[:-1], tools) if len(messages) > 1 else 0
-    if cached:
-        usage["cached_tokens"] = cached
-        usage["prompt_tokens_details"] = {"cached_tokens": cached}
     if rules.thinking:
         usage["completion_tokens_details"] = {"reasoning_tokens": reasoning}
     document = {

@@ -26,6 +26,7 @@ from conformance.emulator.files import FileStore
 from conformance.emulator.http import ApiError, Request, Response, error_response, json_response
 from conformance.emulator.ids import Ids
 from conformance.emulator.models import list_models
+from conformance.emulator.prefix_cache import PrefixCache, report_cached
 from conformance.emulator.ratelimit import RateLimiter, Tier
 from conformance.emulator.uploads import parse_form
 
@@ -138,6 +139,7 @@ class Emulator:
         self.faults = Faults(faults)
         self.ids = Ids(seed)
         self.accounting = Accounting()
+        self.prefix_cache = PrefixCache()
         limiter_kw = {} if clock is None else {"clock": clock}
         self.rate_limiter = None if rate_limit is None else RateLimiter(rate_limit, **limiter_kw)
         self.files = FileStore(clock=self.ids.clock, new_id=self.ids.new_id)
@@ -230,6 +232,8 @@ class Emulator:
             if release:
                 release()
             raise
+        cached = self.prefix_cache.observe(body["model"], body["messages"], body.get("tools"))
+        headers = report_cached(completion.body["usage"], cached)
         self.accounting.record(
             "POST /chat/completions",
             requests=0,
@@ -239,13 +243,17 @@ class Emulator:
         if not completion.stream:
             if release:
                 release()
-            return json_response(200, completion.body)
+            return json_response(200, completion.body, headers)
         events: Iterable[bytes] = chat.sse_events(completion)
         if release:
             events = _Released(events, release)
         return Response(
             200,
-            {"content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache"},
+            {
+                "content-type": "text/event-stream; charset=utf-8",
+                "cache-control": "no-cache",
+                **headers,
+            },
             b"",
             events,
         )

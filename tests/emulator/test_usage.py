@@ -77,3 +77,54 @@ def test_without_include_usage_the_finish_chunk_carries_it() -> None:
     assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["usage"]["total_tokens"] > 0
     assert all("usage" not in c for c in chunks[:-1])
+
+
+def cached(emulator: Emulator, messages: list[dict[str, Any]], **extra: Any) -> int | None:
+    headers, answer = post(emulator, {"model": "kimi-k2.6", "messages": messages, **extra})
+    usage = answer["usage"]
+    value = usage.get("cached_tokens")
+    assert usage.get("prompt_tokens_details", {}).get("cached_tokens") == value
+    assert headers.get("msh-context-cache-token-saved") == (None if value is None else str(value))
+    return value
+
+
+def test_a_first_request_has_no_cached_tokens() -> None:
+    """A fresh `[system, user]` used to report its system message as cached."""
+    assert cached(Emulator(), [SYSTEM, *USER]) is None
+
+
+def test_a_repeated_request_is_cached_whole() -> None:
+    emulator = Emulator()
+    cached(emulator, [SYSTEM, *USER])
+    _, answer = post(emulator, {"model": "kimi-k2.6", "messages": [SYSTEM, *USER]})
+    assert answer["usage"]["cached_tokens"] == answer["usage"]["prompt_tokens"]
+
+
+def test_a_conversation_that_goes_on_caches_its_earlier_turns() -> None:
+    emulator = Emulator()
+    _, first = post(emulator, {"model": "kimi-k2.6", "messages": [SYSTEM, *USER]})
+    reply = first["choices"][0]["message"]
+    turns = [SYSTEM, *USER, reply, {"role": "user", "content": "And tomorrow?"}]
+    _, second = post(emulator, {"model": "kimi-k2.6", "messages": turns})
+    hit = second["usage"]["cached_tokens"]
+    assert hit == first["usage"]["prompt_tokens"] < second["usage"]["prompt_tokens"]
+
+
+def test_another_model_tools_or_emulator_is_another_cache() -> None:
+    emulator = Emulator()
+    cached(emulator, [SYSTEM, *USER])
+    assert cached(Emulator(), [SYSTEM, *USER]) is None
+    other = {"model": "moonshot-v1-8k", "messages": [SYSTEM, *USER]}
+    assert "cached_tokens" not in post(emulator, other)[1]["usage"]
+    tool = {"type": "function", "function": {"name": "noop", "parameters": {"type": "object"}}}
+    assert cached(emulator, [SYSTEM, *USER], tools=[tool], tool_choice="none") is None
+    assert cached(emulator, [{"role": "system", "content": "Another system prompt."}]) is None
+
+
+def test_streamed_usage_reports_the_hit_too() -> None:
+    emulator = Emulator()
+    cached(emulator, [SYSTEM, *USER])
+    body = {"model": "kimi-k2.6", "messages": [SYSTEM, *USER], "stream": True}
+    headers, chunks = post(emulator, {**body, "stream_options": {"include_usage": True}})
+    assert chunks[-1]["usage"]["cached_tokens"] == chunks[-1]["usage"]["prompt_tokens"]
+    assert headers["msh-context-cache-token-saved"] == str(chunks[-1]["usage"]["cached_tokens"])
