@@ -6,6 +6,10 @@ collected, so loading this plugin costs unrelated test runs (almost) nothing.
 
 Settings precedence (merged once, in `conformance.run.config.resolve`):
 command-line option > environment variable > default.
+
+Collection is free (`--collect-only` sends nothing and starts nothing): settings are
+read and checked, and markers added, at collection; the run (the emulator's server, a
+live run's preflight) opens when the first check runs.
 """
 
 from __future__ import annotations
@@ -14,15 +18,20 @@ import functools
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # nothing heavy at import time: the plugin loads into every pytest run
+    from conformance.run.config import Settings
+    from conformance.run.session import Run
 
 # Failures raised by these helpers show the compared values, like plain asserts.
 pytest.register_assert_rewrite("conformance.checks")
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
-RUN_KEY = pytest.StashKey[Any]()
+SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
+RUN_KEY: pytest.StashKey[Run] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -121,12 +130,14 @@ def _options(config: pytest.Config) -> dict[str, Any]:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
+    """Settings are read and checked, and markers added: pure work, nothing sent or
+    started (`--collect-only` must be free). The run opens when the first check runs."""
     suite_items = [item for item in items if _is_suite_item(item)]
     if not suite_items:
         return
     from conformance.errors import UsageError
     from conformance.run import config as settings_module
-    from conformance.run.session import Run
+    from conformance.run.session import check_settings
 
     try:
         settings = settings_module.resolve(_options(config), os.environ)
@@ -135,9 +146,10 @@ def pytest_collection_modifyitems(
                 "live runs cannot run under pytest-xdist (-n): the request cap, token budget "
                 "and RPM pacing hold per process; drop -n for live runs"
             )
-        config.stash[RUN_KEY] = Run.open(settings)
+        check_settings(settings)
     except UsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[SETTINGS_KEY] = settings
     recording = config.getoption("record_mode", None) not in (None, "none")
     skip_web_search = pytest.mark.skip(
         reason="$web_search is billed per call; opt in with --web-search"
@@ -151,6 +163,25 @@ def pytest_collection_modifyitems(
             item.add_marker(pytest.mark.vcr)
         if settings.target == "replay":
             item.add_marker(pytest.mark.block_network)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """The run opens as the first check starts: the emulator target starts its server
+    here, a live run its preflight. A failure ends the session like a bad option: one
+    `ERROR:` line, exit code 4."""
+    config = item.config
+    if SETTINGS_KEY not in config.stash or RUN_KEY in config.stash:
+        return
+    if not _is_suite_item(item) or config.getoption("setupplan", False):
+        return
+    from conformance.errors import UsageError
+    from conformance.run.session import Run
+
+    try:
+        config.stash[RUN_KEY] = Run.open(config.stash[SETTINGS_KEY])
+    except UsageError as exc:
+        raise pytest.UsageError(str(exc)) from None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -191,7 +222,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 @pytest.fixture(scope="session")
-def kimi_run(pytestconfig: pytest.Config) -> Any:
+def kimi_run(pytestconfig: pytest.Config) -> Run:
     """This conformance run: settings, target, clients, report (`conformance.run.session.Run`).
 
     The suite's checks and fixtures take everything from it."""

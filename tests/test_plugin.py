@@ -184,3 +184,89 @@ def test_failures_become_github_annotations_on_actions(pytester, monkeypatch, on
     assert (annotation in result.stdout.str()) is on_actions
     if on_actions:
         result.stdout.fnmatch_lines([f"{annotation}*OpenRouter*"])
+
+
+# -- nothing happens at collection: IDEs and `pytest --co` collect constantly -------------
+
+SUITE = ("--pyargs", "conformance.suite", "-p", "no:cacheprovider")
+
+
+@pytest.fixture
+def clean_env(monkeypatch):
+    for name in ("MOONSHOT_API_KEY", "MOONSHOT_BASE_URL", "KIMI_MODEL_ID", "KIMI_TARGET"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def servers_started(monkeypatch):
+    """Every emulator server the run starts (the emulator target's), counted."""
+    from conformance.emulator import server
+
+    started = []
+    real = server.serve
+
+    def serve(*args, **kwargs):
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(server, "serve", serve)
+    return started
+
+
+@pytest.mark.parametrize("target", ["replay", "emulator"])
+def test_collect_only_opens_no_run_offline(pytester, clean_env, servers_started, target):
+    report = pytester.path / "r.json"
+    # When the suite is only collected, no run opens: no server, no report, no matrix.
+    result = pytester.runpytest_inprocess(
+        *SUITE, "--target", target, "--collect-only", "-q", "--report-json", str(report)
+    )
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["* tests collected*"])
+    assert servers_started == []
+    assert not report.exists()
+    assert "conformance matrix" not in result.stdout.str()
+    # Then the run opens when the first check runs (the emulator target's server with it).
+    result = pytester.runpytest_inprocess(
+        *SUITE, "--target", target, "-k", "test_balance_conforms", "--report-json", str(report)
+    )
+    result.assert_outcomes(passed=1)
+    assert len(servers_started) == (target == "emulator")
+    assert json.loads(report.read_text())["totals"]["passed"] == 1
+
+
+def test_collect_only_sends_nothing_live(pytester, clean_env):
+    from tests.suite.conftest import mutant
+
+    received = []
+
+    def record(request, handle):
+        received.append(f"{request.method} {request.path}")
+        return handle(request)
+
+    with mutant(record) as running:
+        clean_env.setenv("MOONSHOT_API_KEY", running.api_key)
+        live = (*SUITE, "--live", "--base-url", running.base_url)
+        # When a live run is only collected, not one request reaches the API (no preflight).
+        result = pytester.runpytest_inprocess(*live, "--collect-only", "-q")
+        assert result.ret == pytest.ExitCode.OK
+        assert received == []
+        # Then the preflight happens when the first check runs.
+        result = pytester.runpytest_inprocess(*live, "-k", "test_balance_conforms")
+    result.assert_outcomes(passed=1)
+    assert received[:2] == ["GET /models", "GET /users/me/balance"]
+
+
+def test_a_failed_preflight_at_the_first_check_is_one_line_and_exit_4(pytester, clean_env):
+    from tests.suite.conftest import mutant
+
+    with mutant(lambda request, handle: handle(request)) as running:
+        clean_env.setenv("MOONSHOT_API_KEY", "sk-" + "Wr0ng" * 10)  # not the server's key
+        result = pytester.runpytest_inprocess(
+            *SUITE, "--live", "--base-url", running.base_url, "-k", "test_balance_conforms"
+        )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.errlines if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "the key was rejected" in errors[0], result.errlines
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output and "passed" not in output

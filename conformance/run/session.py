@@ -1,7 +1,7 @@
 """One conformance run: its settings, target, clients, chosen model and report.
 
-Created once per pytest session by the plugin (only when suite tests were collected),
-and closed at the end. Knows nothing of pytest.
+Opened once per pytest session by the plugin, when the first suite check runs (never at
+collection), and closed at the end. Knows nothing of pytest.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from conformance.run.budget import Budget, Pacer
 from conformance.run.clients import Target
 from conformance.run.config import Secret, Settings
 from conformance.run.report import Report, check_report_path
-from conformance.run.transport import Meter
+from conformance.run.transport import Limits, Meter
 
 # Replayed requests carry no real key: recordings are matched without headers.
 REPLAY_KEY = "sk-replay-placeholder"
@@ -54,9 +54,7 @@ class Run:
 
     @classmethod
     def start(cls, settings: Settings) -> Run:
-        refuse_gateway_model(settings.model)
-        for path in (settings.report_json, settings.report_markdown):
-            check_report_path(path)
+        check_settings(settings)
         meter = Meter(
             budget=Budget(max_requests=settings.max_requests, max_tokens=settings.budget_tokens),
             pacer=Pacer(settings.rpm),
@@ -69,11 +67,7 @@ class Run:
             emulator = stack.enter_context(serve())
             base_url, key = emulator.base_url, Secret(emulator.api_key)
         elif settings.target == "live":
-            if not settings.api_key:
-                raise UsageError(
-                    "MOONSHOT_API_KEY is not set; export your key from "
-                    "https://platform.kimi.ai/console/api-keys (never pass it as an option)"
-                )
+            assert settings.api_key is not None  # check_settings refused a live run without
             base_url, key = settings.base_url, settings.api_key
         else:
             base_url, key = settings.base_url, Secret(REPLAY_KEY)
@@ -132,3 +126,20 @@ class Run:
         ]
         for note in notes:
             self.report.note(f"drift: {note}")
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings the run could not use, before anything is sent or started.
+
+    Pure: reads the settings, the environment (the transport's limits) and whether the
+    report folders are writable. Raises `UsageError` with one line.
+    """
+    refuse_gateway_model(settings.model)
+    for path in (settings.report_json, settings.report_markdown):
+        check_report_path(path)
+    Limits.from_env()
+    if settings.target == "live" and not settings.api_key:
+        raise UsageError(
+            "MOONSHOT_API_KEY is not set; export your key from "
+            "https://platform.kimi.ai/console/api-keys (never pass it as an option)"
+        )
