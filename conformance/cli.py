@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-model": ("check_model", "tell a native Moonshot model ID from a gateway's ID"),
     "drift": ("drift", "report what changed in Moonshot's API (spec, models, responses)"),
     "lint": ("lint", "find Kimi integration mistakes in source and config files"),
+    "mfjs": ("mfjs", "check tool and response schemas against Moonshot Flavored JSON Schema"),
 }
 
 

@@ -13,9 +13,11 @@ import argparse
 import json
 import re
 import sys
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
+from conformance.commands._input import decode as _decode
+from conformance.commands._input import emit as _emit
+from conformance.commands._input import read_input as _read
 from conformance.errors import EXIT_FAILED, EXIT_OK, UsageError
 
 STREAM_SCHEMA = "chat.completion.chunk"
@@ -32,31 +34,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the JSON document, or an SSE transcript for chat.completion.chunk "
         "(default: - for stdin)",
     )
-
-
-def _read(file: str) -> bytes:
-    if file == "-":
-        return sys.stdin.buffer.read()
-    path = Path(file)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{file}: no such file; pass an existing file, or - for stdin") from None
-    except IsADirectoryError:
-        raise UsageError(f"{file}: is a directory; pass a JSON file, or - for stdin") from None
-    except PermissionError:
-        raise UsageError(f"{file}: permission denied; make it readable or pipe it in") from None
-    except OSError as exc:
-        raise UsageError(f"{file}: cannot read ({exc.strerror}); pass a readable file") from None
-
-
-def _decode(raw: bytes, source: str) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(
-            f"{source}: not UTF-8 (bad byte at offset {exc.start}); save it as UTF-8"
-        ) from None
 
 
 def _reject_constant(token: str) -> Any:
@@ -108,15 +85,6 @@ def _violations(name: str, text: str, source: str) -> list[Any]:
         return schemas.check(name, document)
     except RecursionError:
         raise UsageError(f"{source}: nested too deeply to validate") from None
-
-
-def _emit(line: str, stream: TextIO) -> None:
-    """Print one line whatever the terminal's encoding (and lone surrogates) allow."""
-    from conformance.recording.scrub import scrubber_from_env
-
-    encoding = getattr(stream, "encoding", None) or "utf-8"
-    safe = scrubber_from_env().text(line).encode(encoding, "backslashreplace")
-    print(safe.decode(encoding), file=stream)
 
 
 def run(args: argparse.Namespace) -> int:

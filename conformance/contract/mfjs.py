@@ -81,6 +81,8 @@ __all__ = [
     "check_json",
     "function_name_problem",
     "is_valid",
+    "nested_deeper_than",
+    "schemas_in",
 ]
 
 SOURCE = (
@@ -1387,7 +1389,7 @@ _RANGE_OF = {
 }
 
 
-def _nesting_exceeds(value: Any, limit: int) -> bool:
+def nested_deeper_than(value: Any, limit: int) -> bool:
     """Whether containers nest deeper than `limit` (iterative: safe on any input)."""
     stack = [(value, 0)]
     while stack:
@@ -1485,7 +1487,7 @@ def check_json(
                 None, f"JSON schema parsing error: JSON syntax error at offset {offset}: {detail}"
             )
         ]
-    if _nesting_exceeds(schema, MAX_NESTING):
+    if nested_deeper_than(schema, MAX_NESTING):
         return [Violation("root", f"schema is nested more than {MAX_NESTING} levels deep")]
     return check(schema, limits=limits, documented=documented)
 
@@ -1588,7 +1590,15 @@ def _tools(where: str, tools: Any, limits: Limits, documented: Limits | None) ->
             continue
         problem = function_name_problem(name)
         if problem is not None:
-            out.append(Violation(None, problem, where=name_at, hint="rename the function"))
+            out.append(
+                Violation(
+                    None,
+                    problem,
+                    where=name_at,
+                    hint=f"rename {name!r}: a letter or _ first, then letters, digits, _ or - "
+                    "(at most 256 characters)",
+                )
+            )
         elif name in names:
             out.append(Violation(None, f"function name {name} is duplicated", where=name_at))
         if isinstance(name, str):
