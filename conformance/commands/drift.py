@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from conformance._resources import cassettes_dir
+from conformance._write import check_writable, write_atomic
 from conformance.drift import (
     Change,
     compare_models,
@@ -22,7 +23,6 @@ from conformance.drift import (
     model_fate,
     render_json,
     render_markdown,
-    write_atomic,
 )
 from conformance.drift.change import FAIL_ON
 from conformance.errors import EXIT_FAILED, EXIT_OK, UsageError
@@ -86,6 +86,8 @@ def _collect(args: argparse.Namespace, source: str) -> tuple[list[Change], list[
 
 def run(args: argparse.Namespace) -> int:
     source = _check_combination(args)
+    if args.output is not None:
+        check_writable(args.output)  # before the comparison, not after it
     changes, notes, title = _collect(args, source)
     if args.format == "json":
         text = render_json(changes, notes=notes)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from conformance.errors import EXIT_FAILED, EXIT_OK, UsageError
+from conformance._write import check_writable, write_atomic
+from conformance.errors import EXIT_FAILED, EXIT_OK
 from conformance.lint import SEVERITIES, lint_paths
 from conformance.lint.report import FORMATTERS
 
@@ -32,16 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output:
+        check_writable(args.output)  # before the scan, not after it
     result = lint_paths(args.paths)
     report = FORMATTERS[args.format](result, args.severity)
     if args.output:
-        try:
-            with open(args.output, "w", encoding="utf-8") as handle:
-                handle.write(report)
-        except OSError as exc:
-            raise UsageError(
-                f"cannot write {args.output!r} ({exc.strerror}); choose a writable --output path"
-            ) from None
+        write_atomic(args.output, report)
     else:
         sys.stdout.write(report)
     return EXIT_FAILED if result.at_or_above(args.severity) else EXIT_OK

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from pathlib import Path
 
-from conformance.errors import EXIT_OK, UsageError
+from conformance._write import write_atomic
+from conformance.errors import EXIT_OK
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,31 +20,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"{path}: folder {folder} does not exist; create it or pick another")
-    if path.is_dir():
-        raise UsageError(f"{path}: is a directory; pass a file name")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot write in {folder} ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise UsageError(f"{path}: cannot write ({exc.strerror}); pick a writable path") from None
-
-
 def run(args: argparse.Namespace) -> int:
     from conformance.contract.openapi import build
 
     text = json.dumps(build(), indent=2, ensure_ascii=False) + "\n"
     if args.output:
-        _write_atomically(Path(args.output), text)
+        write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
     return EXIT_OK

@@ -7,9 +7,10 @@ against the shipped cassettes). `report` renders the records as Markdown or JSON
 
 from __future__ import annotations
 
+from conformance._write import write_atomic
 from conformance.drift.change import Change, FailOn, Severity, Source, fails
 from conformance.drift.models import compare_models, load_models, model_fate
-from conformance.drift.report import render_json, render_markdown, write_atomic
+from conformance.drift.report import render_json, render_markdown
 from conformance.drift.responses import compare_cassettes, compare_recordings, compare_structures
 from conformance.drift.spec import compare_spec_files, compare_specs
 

@@ -1,16 +1,12 @@
-"""Render drift findings as Markdown (for `$GITHUB_STEP_SUMMARY`) or JSON, and write them safely."""
+"""Render drift findings as Markdown (for `$GITHUB_STEP_SUMMARY`) or JSON."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict
-from pathlib import Path
 
 from conformance.drift.change import Change, counts, ordered
-from conformance.errors import UsageError
 
 _BADGE = {"breaking": "🔴 breaking", "additive": "🟢 additive"}
 
@@ -50,26 +46,3 @@ def render_json(changes: Sequence[Change], *, notes: Sequence[str] = ()) -> str:
         "changes": [asdict(change) for change in ordered(changes)],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` through a temporary file in the same folder and `os.replace`,
-    so a reader never sees half a report."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise UsageError(f"cannot write {path}: folder {folder} does not exist; create it first")
-    try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    except OSError as exc:
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror}; choose a writable --output"
-        ) from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temp_name, path)
-    except OSError as exc:
-        Path(temp_name).unlink(missing_ok=True)
-        raise UsageError(
-            f"cannot write {path}: {exc.strerror}; choose a writable --output"
-        ) from None

@@ -26,21 +26,24 @@ What it guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as _dt
+import hashlib
 import ipaddress
 import json
 import os
 import re
 import shlex
-import time
-from collections.abc import Iterable, Mapping
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from conformance import __version__
+from conformance._write import write_atomic
 from conformance.errors import UsageError
 from conformance.recording.scrub import REDACTED, SENSITIVE_REQUEST_HEADERS, Scrubber, secret_forms
 
@@ -172,10 +175,17 @@ class _NamingPersister:
             raise CassetteError(_corrupt_message(cassette_path, _one_line(exc))) from None
 
     def save_cassette(self, cassette_path: Any, cassette_dict: Any, serializer: Any) -> None:
+        """Like vcrpy's filesystem persister, but written atomically: a run stopped while
+        saving leaves the old cassette (or none), never half of one."""
+        from vcr.serialize import serialize
+
         try:
-            self.inner.save_cassette(cassette_path, cassette_dict, serializer=serializer)
+            text = serialize(cassette_dict, serializer)
         except CassetteError as exc:
             raise CassetteError(f"cassette {cassette_path} {exc}") from None
+        path = Path(cassette_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
 
 
 def _corrupt_message(path: object, reason: str) -> str:
@@ -421,38 +431,39 @@ def write_provenance(
         "kimi_conformance_version": __version__,
     }
     key = _provenance_key(path, base)
-    with _locked(base / (PROVENANCE_FILE + ".lock")):
+    base.mkdir(parents=True, exist_ok=True)
+    with _provenance_lock(base):
         data = read_provenance(base)
         data[key] = entry
-        tmp = base / f".{PROVENANCE_FILE}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(dict(sorted(data.items())), indent=2) + "\n", encoding="utf-8")
-        os.replace(tmp, base / PROVENANCE_FILE)
+        write_atomic(
+            base / PROVENANCE_FILE, json.dumps(dict(sorted(data.items())), indent=2) + "\n"
+        )
     return entry
 
 
-class _locked:
-    """An exclusive lock file, so xdist workers recording at once keep every entry."""
+@contextlib.contextmanager
+def _provenance_lock(folder: Path) -> Iterator[None]:
+    """An exclusive lock on `folder`'s PROVENANCE.json, so xdist workers recording at once
+    keep every entry. The OS releases it when its holder dies; its file lives in the
+    temporary folder, not among the cassettes."""
+    import filelock
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + _LOCK_TIMEOUT
-        while True:
-            try:
-                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-                return
-            except FileExistsError:
-                if time.monotonic() > deadline:
-                    raise UsageError(
-                        f"{self.path} has been held for {_LOCK_TIMEOUT:.0f}s; if no recording "
-                        f"is running, delete it"
-                    ) from None
-                time.sleep(0.01)
-
-    def __exit__(self, *exc: object) -> None:
-        self.path.unlink(missing_ok=True)
+    digest = hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    lock = filelock.FileLock(
+        Path(tempfile.gettempdir()) / f"kimi-conformance-provenance-{digest}.lock",
+        timeout=_LOCK_TIMEOUT,
+    )
+    try:
+        lock.acquire()
+    except filelock.Timeout:
+        raise UsageError(
+            f"another recording has held {folder / PROVENANCE_FILE} for {_LOCK_TIMEOUT:.0f}s; "
+            "let it finish, or stop it, and record again"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def read_provenance(cassette_dir: os.PathLike[str] | str) -> dict[str, dict[str, str]]:

@@ -8,14 +8,12 @@ as JSON (`--report-json`) and Markdown (`--report-markdown`, ready for
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.errors import UsageError
+from conformance._write import write_atomic
 
 # Worse outcomes win when a check's setup, call and teardown disagree.
 _RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
@@ -169,36 +167,9 @@ def github_annotations(report: Report) -> list[str]:
     return lines
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` to `path` so that readers see the old file or the new one, never half."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_json(report: Report, path: Path) -> None:
     write_atomic(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_markdown(report: Report, path: Path) -> None:
     write_atomic(path, report.to_markdown())
-
-
-def check_report_path(path: Any) -> None:
-    """Refuse, before anything runs, a report path that could not be written at the end."""
-    if path is None:
-        return
-    parent = Path(path).parent
-    if not parent.is_dir():
-        raise UsageError(f"cannot write the report to {path}: folder {parent} does not exist")
-    if not os.access(parent, os.W_OK):
-        raise UsageError(f"cannot write the report to {path}: folder {parent} is not writable")
-    if Path(path).is_dir():
-        raise UsageError(f"cannot write the report to {path}: it is a folder; name a file")

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance._write import check_writable
 from conformance.contract.model_ids import refuse_gateway_model
 from conformance.errors import UsageError
 from conformance.run.budget import Budget, Pacer
 from conformance.run.clients import Target
 from conformance.run.config import Secret, Settings
-from conformance.run.report import Report, check_report_path
+from conformance.run.report import Report
 from conformance.run.transport import Limits, Meter
 
 # Replayed requests carry no real key: recordings are matched without headers.
@@ -136,7 +137,8 @@ def check_settings(settings: Settings) -> None:
     """
     refuse_gateway_model(settings.model)
     for path in (settings.report_json, settings.report_markdown):
-        check_report_path(path)
+        if path is not None:
+            check_writable(path)
     Limits.from_env()
     if settings.target == "live" and not settings.api_key:
         raise UsageError(

@@ -48,7 +48,7 @@ def test_failed_write_keeps_the_old_file_and_no_temporary(
 
 @pytest.mark.parametrize(
     ("relative", "words"),
-    [("missing/kimi.json", "does not exist"), (".", "is a directory")],
+    [("missing/kimi.json", "does not exist"), (".", "it is a folder")],
 )
 def test_bad_output_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], relative: str, words: str

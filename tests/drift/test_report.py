@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from conformance.drift import Change, fails, render_json, render_markdown, write_atomic
-from conformance.errors import UsageError
+from conformance.drift import Change, fails, render_json, render_markdown
 
 ADD = Change("additive", "spec", "Message.role", 'enum value "tool" added')
 BREAK = Change("breaking", "models", "model kimi-k2.5", "model removed | retired")
@@ -54,13 +52,3 @@ def test_json_round_trips_with_counts_and_breaking_first() -> None:
     assert document["summary"] == {"breaking": 1, "additive": 1}
     assert document["notes"] == ["n"]
     assert [Change(**c) for c in document["changes"]] == [BREAK, ADD]
-
-
-def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path: Path) -> None:
-    target = tmp_path / "drift.md"
-    target.write_text("old")
-    write_atomic(target, "new report\n")
-    assert target.read_text() == "new report\n"
-    assert [p.name for p in tmp_path.iterdir()] == ["drift.md"]
-    with pytest.raises(UsageError, match="does not exist"):
-        write_atomic(tmp_path / "missing" / "drift.md", "x")

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -415,6 +420,24 @@ def test_vcrpy_drops_unknown_top_level_keys_so_provenance_lives_beside(
     assert "provenance" not in saved
 
 
+def test_a_cassette_is_saved_whole_or_not_at_all(
+    tmp_path: Path, server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(VALID)
+
+    def disk_full(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", disk_full)
+    cassette = suite_vcr("new_episodes").use_cassette(str(path))
+    refused = pytest.raises(UsageError, match="No space left on device")
+    with refused, cassette, httpx.Client(base_url=server) as client:
+        client.post("/v1/chat/completions", json={"model": "m", "messages": []})
+    assert path.read_text() == VALID
+    assert [p.name for p in tmp_path.iterdir()] == ["c.yaml"]
+
+
 def test_provenance_round_trip(tmp_path: Path) -> None:
     cassette = tmp_path / "test_chat" / "test_hello.yaml"
     entry = write_provenance(cassette, "emulator", "127.0.0.1:8123", root=tmp_path)
@@ -463,6 +486,31 @@ def test_concurrent_writers_keep_every_entry(tmp_path: Path) -> None:
     for t in threads:
         t.join()
     assert sorted(read_provenance(tmp_path)) == sorted(f"c{i}.yaml" for i in range(16))
+
+
+def test_a_recorder_killed_while_holding_the_lock_blocks_nobody(tmp_path: Path) -> None:
+    # Given a recording process killed (SIGKILL: no cleanup) while it held the lock,
+    holder = (
+        "import os, signal, sys; from pathlib import Path;"
+        "from conformance.recording.cassettes import _provenance_lock;"
+        "lock = _provenance_lock(Path(sys.argv[1])); lock.__enter__();"
+        "os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    done = subprocess.run([sys.executable, "-c", holder, str(tmp_path)], check=False)
+    assert done.returncode == -signal.SIGKILL
+    # then the next recording writes its entry at once, and no lock file is left beside.
+    started = time.monotonic()
+    write_provenance(tmp_path / "c.yaml", "emulator", "127.0.0.1", root=tmp_path)
+    assert time.monotonic() - started < 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [recording.PROVENANCE_FILE]
+
+
+def test_a_lock_held_too_long_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recording, "_LOCK_TIMEOUT", 0.2)
+    with recording._provenance_lock(tmp_path), pytest.raises(UsageError) as info:
+        write_provenance(tmp_path / "c.yaml", "emulator", "127.0.0.1", root=tmp_path)
+    assert "another recording has held" in str(info.value) and "PROVENANCE.json" in str(info.value)
+    assert read_provenance(tmp_path) == {}
 
 
 def test_a_damaged_provenance_file_is_a_usage_error(tmp_path: Path) -> None:

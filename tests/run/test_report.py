@@ -1,15 +1,11 @@
 """The conformance report: worst outcome wins, integer totals, atomic files."""
 
 import json
-import os
-
-import pytest
 
 from conformance.run.report import (
     CheckResult,
     Report,
     github_annotations,
-    write_atomic,
     write_json,
     write_markdown,
 )
@@ -56,20 +52,6 @@ def test_terminal_lists_leftovers_and_notes():
     lines = report.to_terminal()
     assert "note: balance 1.0 in USD" in lines
     assert "NOT CLEANED UP: file file-123" in lines
-
-
-def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
-    target = tmp_path / "r.json"
-    target.write_text("old")
-
-    def broken_replace(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError):
-        write_atomic(target, "new")
-    assert target.read_text() == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temp file left
 
 
 def test_github_annotations_name_the_check_and_escape_newlines():
