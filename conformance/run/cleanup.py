@@ -173,6 +173,7 @@ def start(run: Any) -> Ledger:
                 pacer=meter.pacer,
                 policy=meter.policy,
                 sleep=meter.sleep,
+                limits=meter.limits,
             )
             client = replace(run.target, meter=uncapped).http()
         return client.request(method, path)

@@ -48,34 +48,24 @@ class AnswerTooSlow(Exception):
     """An answer was still arriving after `Limits.answer_seconds` (e.g. an endless stream)."""
 
 
-# environment variable -> (Limits field, default). Users rarely need them; tests and slow
-# links do. The defaults are what every run gets when they are not set.
-LIMIT_ENV: dict[str, tuple[str, float]] = {
-    "KIMI_READ_TIMEOUT": ("read_seconds", 60.0),
-    "KIMI_ANSWER_TIMEOUT": ("answer_seconds", 300.0),
-    "KIMI_MAX_ANSWER_BYTES": ("max_answer_bytes", 16 * 1024 * 1024),
-    "KIMI_RETRY_BACKOFF": ("backoff", 1.0),
-    "KIMI_MAX_RETRY_AFTER": ("max_retry_after", 30.0),
-}
-
-
 @dataclass(frozen=True)
 class Limits:
     """Bounds on every request: socket read timeout, total time and size of one answer,
-    and the retry waits (first backoff, longest `Retry-After` honoured)."""
+    and the retry waits (first backoff, longest `Retry-After` honoured). The defaults here
+    are what every run gets; `LIMIT_ENV` names the variables that override them."""
 
     read_seconds: float = 60.0
     answer_seconds: float = 300.0
     max_answer_bytes: int = 16 * 1024 * 1024
-    backoff: float = 1.0
-    max_retry_after: float = 30.0
+    backoff: float = 1.0  # first overload backoff, doubled each time
+    max_retry_after: float = 30.0  # never wait longer than this for one Retry-After
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
         """The defaults, overridden by the `LIMIT_ENV` variables that are set."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
-        for name, (attr, _default) in LIMIT_ENV.items():
+        for name, attr in LIMIT_ENV.items():
             text = env.get(name, "").strip()
             if not text:
                 continue
@@ -92,17 +82,29 @@ class Limits:
         return cls(**values)
 
 
-@dataclass
+# environment variable -> the `Limits` field it overrides. Users rarely need them; tests
+# and slow links do.
+LIMIT_ENV: dict[str, str] = {
+    "KIMI_READ_TIMEOUT": "read_seconds",
+    "KIMI_ANSWER_TIMEOUT": "answer_seconds",
+    "KIMI_MAX_ANSWER_BYTES": "max_answer_bytes",
+    "KIMI_RETRY_BACKOFF": "backoff",
+    "KIMI_MAX_RETRY_AFTER": "max_retry_after",
+}
+
+
+@dataclass(frozen=True)
 class RetryPolicy:
+    """How many times each kind of failed answer is retried; how long to wait is the
+    run's `Limits`' (backoff, longest Retry-After)."""
+
     rate_limit_retries: int = 3
     overload_retries: int = 3
     server_error_retries: int = 1
     network_retries: int = 1
-    max_retry_after: float = 30.0  # never wait longer than this for one Retry-After
-    backoff: float = 1.0  # first overload backoff, doubled each time
 
     def delay(
-        self, status: int, headers: Any, body: bytes, attempts: dict[str, int]
+        self, status: int, headers: Any, body: bytes, attempts: dict[str, int], limits: Limits
     ) -> float | None:
         """Seconds to wait before retrying this answer, or None to hand it back."""
         if status == 429:
@@ -111,27 +113,19 @@ class RetryPolicy:
                 if attempts["rate_limit"] >= self.rate_limit_retries:
                     return None
                 attempts["rate_limit"] += 1
-                return min(_retry_after(headers), self.max_retry_after)
+                return min(_retry_after(headers), limits.max_retry_after)
             if kind == "engine_overloaded_error":
                 if attempts["overload"] >= self.overload_retries:
                     return None
                 attempts["overload"] += 1
-                return float(self.backoff * 2 ** (attempts["overload"] - 1))
+                return float(limits.backoff * 2 ** (attempts["overload"] - 1))
             return None  # exceeded_current_quota_error and anything unknown
         if status >= 500:
             if attempts["server"] >= self.server_error_retries:
                 return None
             attempts["server"] += 1
-            return self.backoff
+            return limits.backoff
         return None
-
-    @classmethod
-    def from_limits(cls, limits: Limits) -> RetryPolicy:
-        return cls(backoff=limits.backoff, max_retry_after=limits.max_retry_after)
-
-
-def _default_policy() -> RetryPolicy:
-    return RetryPolicy.from_limits(Limits.from_env())
 
 
 def _error_type(body: bytes) -> str | None:
@@ -168,7 +162,7 @@ class Meter:
 
     budget: Budget
     pacer: Pacer
-    policy: RetryPolicy = field(default_factory=_default_policy)
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
     sleep: Callable[[float], None] = time.sleep
     limits: Limits = field(default_factory=Limits.from_env)
     clock: Callable[[], float] = time.monotonic
@@ -270,11 +264,15 @@ def _metered_transport_class(lib: ModuleType) -> type:
                     if attempts["network"] >= self.meter.policy.network_retries:
                         raise
                     attempts["network"] += 1
-                    self.meter.sleep(self.meter.policy.backoff)
+                    self.meter.sleep(self.meter.limits.backoff)
                     continue
                 if response.status_code >= 429 or response.status_code == 403:
                     delay = self.meter.policy.delay(
-                        response.status_code, response.headers, response.content, attempts
+                        response.status_code,
+                        response.headers,
+                        response.content,
+                        attempts,
+                        self.meter.limits,
                     )
                     if delay is not None:
                         self.meter.sleep(delay)

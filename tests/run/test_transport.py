@@ -9,6 +9,8 @@ import pytest
 
 from conformance.run.budget import Budget, BudgetExhausted, Pacer
 from conformance.run.transport import (
+    LIMIT_ENV,
+    Limits,
     Meter,
     MeteredHttpx2Transport,
     MeteredHttpxTransport,
@@ -135,3 +137,12 @@ def test_streamed_usage_is_charged_when_the_stream_ends(lib):
 def test_usage_tokens_takes_the_largest_total():
     assert usage_tokens(b'{"usage":{"total_tokens":5},"x":{"total_tokens":12}}') == 12
     assert usage_tokens(b"no usage here") == 0
+
+
+def test_the_limits_defaults_are_defined_once_and_each_variable_overrides_one() -> None:
+    assert Limits.from_env({}) == Limits()
+    fields = set()
+    for name, attr in LIMIT_ENV.items():
+        assert getattr(Limits.from_env({name: "7"}), attr) == 7
+        fields.add(attr)
+    assert fields == set(Limits.__dataclass_fields__)  # every bound can be set
