@@ -17,19 +17,37 @@ check is put in one category, shown in the matrix and the JSON report:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
+
+E = TypeVar("E", bound=BaseException)
 
 
 class ServerError(Exception):
     """The server answered with an error that is not the client's fault (5xx, 429)."""
 
 
-def _chain(exc: BaseException) -> Iterator[BaseException]:
+def chain(exc: BaseException, *, shown: bool = False) -> Iterator[BaseException]:
+    """`exc`, then the exception it came from (`__cause__`, else `__context__`), and so on.
+
+    With `shown`, only those Python prints with it: a context hidden by `raise ... from
+    None` ends the chain. A chain that loops back on itself is walked once.
+    """
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         yield current
-        current = current.__cause__ or current.__context__
+        if current.__cause__ is not None:
+            current = current.__cause__
+        elif shown and current.__suppress_context__:
+            current = None
+        else:
+            current = current.__context__
+
+
+def find(exc: BaseException, kind: type[E]) -> E | None:
+    """The first exception of type `kind` in `exc`'s chain, or None."""
+    return next((item for item in chain(exc) if isinstance(item, kind)), None)
 
 
 # Exceptions of the HTTP libraries below httpx that escaped its mapping (httpcore's, h11's):
@@ -39,21 +57,6 @@ _NETWORK_MODULES = ("httpx", "httpx2", "httpcore", "httpcore2", "h11")
 
 def _is_low_level_network_error(exc: BaseException) -> bool:
     return type(exc).__module__.split(".")[0] in _NETWORK_MODULES[2:]
-
-
-def _shown(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and the causes Python would show with it (not `from None` contexts)."""
-    current: BaseException | None = exc
-    seen: set[int] = set()
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        if current.__cause__ is not None:
-            current = current.__cause__
-        elif not current.__suppress_context__:
-            current = current.__context__
-        else:
-            current = None
 
 
 def categorize(exc: BaseException) -> str:
@@ -76,8 +79,8 @@ def categorize(exc: BaseException) -> str:
     from conformance.run.budget import BudgetExhausted
     from conformance.run.transport import AnswerTooLarge, AnswerTooSlow
 
-    chain = list(_chain(exc))
-    for item in chain:
+    links = list(chain(exc))
+    for item in links:
         if isinstance(item, BudgetExhausted):
             return "budget"
         if isinstance(item, CannotOverwriteExistingCassetteException):
@@ -86,7 +89,7 @@ def categorize(exc: BaseException) -> str:
             return "server"
         if isinstance(item, AnswerTooSlow):
             return "network"
-    for item in chain:
+    for item in links:
         if isinstance(item, (ServerError, openai.InternalServerError, openai.RateLimitError)):
             return "server"
         if isinstance(item, openai.APIStatusError):
@@ -99,7 +102,10 @@ def categorize(exc: BaseException) -> str:
         return "conformance"
     if isinstance(exc, UsageError):  # our configuration or data (a damaged schema file)
         return "error"
-    if any(isinstance(item, (json.JSONDecodeError, UnicodeDecodeError)) for item in _shown(exc)):
+    if any(
+        isinstance(item, (json.JSONDecodeError, UnicodeDecodeError))
+        for item in chain(exc, shown=True)
+    ):
         return "conformance"
     if isinstance(exc, openai.APIResponseValidationError):
         return "conformance"

@@ -41,7 +41,8 @@ def _check_id(item: Any) -> str:
 
 def judge(run: Any, item: Any, call: Any, report: Any) -> None:
     """Categorise one phase's pytest report, adjust it, and record it in the matrix."""
-    from conformance.run.outcomes import categorize
+    from conformance.run.budget import BudgetExhausted
+    from conformance.run.outcomes import categorize, find
 
     category = None
     reason = ""
@@ -50,7 +51,7 @@ def judge(run: Any, item: Any, call: Any, report: Any) -> None:
         category = categorize(exc)
         if category == "budget":
             report.outcome = "skipped"
-            reason = _one_line(str(_budget_reason(exc)))
+            reason = _one_line(str(find(exc, BudgetExhausted) or exc))
             report.longrepr = (str(item.path), item.location[1], f"Skipped: {reason}")
             category = None
         elif category == "missing-recording":
@@ -96,17 +97,6 @@ def _scrub_report(report: Any) -> None:
         if scrub.text(text) != text:
             report.longrepr = scrub.text(text)
     report.sections = [(name, scrub.text(content)) for name, content in report.sections]
-
-
-def _budget_reason(exc: BaseException) -> BaseException:
-    from conformance.run.budget import BudgetExhausted
-
-    current: BaseException | None = exc
-    while current is not None:
-        if isinstance(current, BudgetExhausted):
-            return current
-        current = current.__cause__ or current.__context__
-    return exc
 
 
 def finish(run: Any, *, interrupted: bool) -> bool:
