@@ -1,4 +1,4 @@
-"""Where the package's data lives: `schemas/` and `cassettes/`.
+"""Where the package's data lives: `schemas/` and `cassettes/`; and the suite's folder.
 
 They sit at the top of the checkout and are copied into `conformance/_data/` in the
 wheel. Lookup order, like jsonschema's test-suite finder: an environment variable,
@@ -16,6 +16,9 @@ from pathlib import Path
 from conformance.errors import ResourceNotFound
 
 _CHECKOUT = Path(__file__).resolve().parent.parent
+
+# The shipped conformance suite: its test modules, conftest and suite.ini.
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 _ENV = {
     "schemas": "KIMI_CONFORMANCE_SCHEMAS",

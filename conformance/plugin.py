@@ -29,7 +29,6 @@ if TYPE_CHECKING:  # nothing heavy at import time: the plugin loads into every p
 # Failures raised by these helpers show the compared values, like plain asserts.
 pytest.register_assert_rewrite("conformance.checks")
 
-SUITE_DIR = Path(__file__).resolve().parent / "suite"
 SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 RUN_KEY: pytest.StashKey[Run] = pytest.StashKey()
 
@@ -106,6 +105,8 @@ def _is_suite_item(item: pytest.Item) -> bool:
 def _in_suite(path: str) -> bool:
     # Asked for every item and every phase of every run, the user's own tests included:
     # resolve each file once.
+    from conformance._resources import SUITE_DIR
+
     return Path(path).resolve().is_relative_to(SUITE_DIR)
 
 

@@ -40,3 +40,12 @@ def test_hypothesis_storage_leaves_a_project_without_it(
 def test_a_project_using_hypothesis_keeps_its_folder(tmp_path, restore_hypothesis_home):
     (tmp_path / ".hypothesis").mkdir()
     assert keep_hypothesis_out_of(tmp_path) is None
+
+
+def test_the_suite_folder_is_the_one_shipped() -> None:
+    from pathlib import Path
+
+    from conformance import _resources, suite
+
+    assert Path(suite.__file__).resolve().parent == _resources.SUITE_DIR
+    assert (_resources.SUITE_DIR / "suite.ini").is_file()

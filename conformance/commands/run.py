@@ -9,10 +9,11 @@ pytest's.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+
+from conformance._resources import SUITE_DIR
 
 PASSTHROUGH = True
-SUITE_INI = Path(__file__).resolve().parent.parent / "suite" / "suite.ini"
+SUITE_INI = SUITE_DIR / "suite.ini"
 
 # option -> help; each is forwarded to the plugin under the same name.
 _OPTIONS = {

@@ -10,9 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from conformance._resources import SUITE_DIR
 from conformance.run.report import CheckResult, write_json, write_markdown
-
-SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 
 def _endpoint(item: Any) -> str:
