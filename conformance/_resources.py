@@ -68,10 +68,10 @@ def keep_hypothesis_out_of(project: Path) -> Path | None:
     """Send Hypothesis' caches to the user's cache folder instead of `project/.hypothesis`.
 
     Hypothesis writes `unicode_data/` and `constants/` under `./.hypothesis` even with no
-    example database, as soon as a strategy needs them (importing hypothesis-jsonschema
-    is enough). Unless the project already has that folder (it uses Hypothesis itself),
-    they go to `$XDG_CACHE_HOME/kimi-conformance/hypothesis`; returns that folder, or None
-    when nothing was changed. Must run before the strategies are imported.
+    example database, as soon as a strategy needs them (drawing text is enough). Unless
+    the project already has that folder (it uses Hypothesis itself), they go to
+    `$XDG_CACHE_HOME/kimi-conformance/hypothesis`; returns that folder, or None when
+    nothing was changed. Must run before the strategies are imported.
     """
     from hypothesis.configuration import set_hypothesis_home_dir
 

@@ -2,7 +2,7 @@
 
 Covers what tool `parameters` use in practice (MFJS: objects, arrays, scalars, enum,
 const, anyOf/oneOf/allOf, local `$ref`). Deterministic: the same schema gives the same
-instance. Not a general generator (that is hypothesis-jsonschema's job in the tests).
+instance. Not a general generator: the fuzz strategies draw varied requests by hand.
 
 Contract knowledge shared by the emulator (the arguments of the tool calls it makes,
 its json_schema replies) and the public fuzz strategies (the arguments of earlier tool

@@ -252,8 +252,8 @@ def _metered_transport_class(lib: ModuleType) -> type:
                 started = self.meter.clock()
                 try:
                     response = self.inner.handle_request(request)
-                    if getattr(response, "_content", None) is not None:
-                        _charge_in_memory(response, self.meter)  # a test double's answer
+                    if response.is_stream_consumed:  # built in memory: a test double's
+                        response = _charge_in_memory(lib, request, response, self.meter)
                     else:
                         response.stream = counting_stream(response.stream, self.meter, started)
                         streamed = "text/event-stream" in response.headers.get("content-type", "")
@@ -288,17 +288,26 @@ def _metered_transport_class(lib: ModuleType) -> type:
     return MeteredTransport
 
 
-def _charge_in_memory(response: Any, meter: Meter) -> None:
+def _charge_in_memory(lib: ModuleType, request: Any, response: Any, meter: Meter) -> Any:
     """An answer built in memory (already read): the same size bound, token charge and
-    key redaction."""
+    key redaction. A redacted answer is a new response (public API only: no private
+    attribute of httpx or httpx2 is written)."""
     if len(response.content) > meter.limits.max_answer_bytes:
         raise AnswerTooLarge(
             f"the answer exceeded {meter.limits.max_answer_bytes} bytes (KIMI_MAX_ANSWER_BYTES)"
         )
     meter.budget.charge_tokens(usage_tokens(response.content))
     redacted = meter.redact(response.content)
-    if redacted != response.content:
-        response._content = redacted
+    if redacted == response.content:
+        return response
+    headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() != "content-length"]
+    return lib.Response(
+        response.status_code,
+        headers=headers,
+        content=redacted,
+        request=request,
+        extensions=response.extensions,
+    )
 
 
 def _read(response: Any) -> None:

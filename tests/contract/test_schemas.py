@@ -9,12 +9,8 @@ from typing import Any
 import jsonschema
 import jsonschema.exceptions
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
-from hypothesis_jsonschema import from_schema
-from hypothesis_jsonschema._canonicalise import FALSEY, canonicalish
-from hypothesis_jsonschema._resolve import resolve_all_refs
 
 from conformance.contract import schemas
 from conformance.errors import ResourceNotFound, UsageError
@@ -328,71 +324,3 @@ def test_bundle_inlines_transitive_refs() -> None:
     bundled = schemas.bundle("batch.input-line")
     assert {"chat.request.json", "tool-call.json"} <= set(bundled["definitions"])
     assert "#/definitions/chat.request.json/definitions/message" in _refs(bundled)
-
-
-GENERATED = ["chat.request", "usage", "error", "balance", "model"]
-
-
-def _cap_arrays(node: object) -> None:
-    if isinstance(node, dict):
-        if node.get("type") == "array" or "items" in node:
-            node["maxItems"] = min(node.get("maxItems", 2), 2)
-        for value in node.values():
-            _cap_arrays(value)
-    elif isinstance(node, list):
-        for value in node:
-            _cap_arrays(value)
-
-
-def _generation_schema(name: str) -> dict[str, Any]:
-    """The bundle, narrowed where hypothesis-jsonschema is slow (draws stay a subset).
-
-    For chat.request, hypothesis-jsonschema can satisfy the message's "content or
-    tool_calls or tools" anyOf only by filtering (25 draws took minutes), so here every
-    message carries content and arrays hold at most 2 items: ~10 s instead of >120 s.
-    """
-    schema = schemas.bundle(name)
-    if name == "chat.request":
-        message = schema["definitions"]["message"]
-        del message["anyOf"]
-        message["required"] = ["role", "content"]
-        _cap_arrays(schema)
-    return schema
-
-
-# hypothesis-jsonschema 0.23.1 (the newest release) draws objects with a Hypothesis
-# internal, `many.more()`, that newer Hypothesis releases replaced; drawing any object
-# then raises AttributeError inside hypothesis-jsonschema. Strict, so the mark must go
-# as soon as a compatible pair is installed (hypothesis 6.130.0 passes).
-_INCOMPATIBLE = not hasattr(conjecture_utils.many, "more")
-
-
-@pytest.mark.parametrize("name", GENERATED)
-def test_hypothesis_jsonschema_reads_the_bundle(name: str) -> None:
-    # What from_schema does first: inline every $ref, then simplify; a bundle it cannot
-    # read raises here, and one it reads as unsatisfiable canonicalises to FALSEY.
-    resolved = resolve_all_refs(schemas.bundle(name))
-    assert canonicalish(resolved) != FALSEY
-
-
-@pytest.mark.xfail(
-    _INCOMPATIBLE,
-    raises=AttributeError,
-    strict=True,
-    reason="hypothesis-jsonschema 0.23.1 calls many.more(), gone from this Hypothesis",
-)
-@pytest.mark.parametrize("name", GENERATED)
-def test_generated_documents_validate(name: str) -> None:
-    validator = schemas.validator(name)
-
-    @settings(
-        max_examples=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-    )
-    @given(from_schema(_generation_schema(name)))
-    def drawn_value_validates(document: object) -> None:
-        errors = [error.message for error in validator.iter_errors(document)]
-        assert errors == []
-
-    drawn_value_validates()

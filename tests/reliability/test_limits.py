@@ -198,6 +198,25 @@ def test_the_runs_key_is_redacted_from_answers_even_split_across_chunks(cut):
     assert text.count("<redacted>") == 2 and text.startswith('{"error"')
 
 
+@pytest.mark.parametrize("lib", [httpx, httpx2], ids=["httpx", "httpx2"])
+def test_the_runs_key_is_redacted_from_answers_built_in_memory(lib):
+    """A test double's answer (content=bytes, already read) is redacted too, through the
+    libraries' public API: the SDK's httpx2 and raw httpx alike, with a true length."""
+    from conformance.run.transport import MeteredHttpx2Transport
+
+    key = "sk-canary" + "Zq8" * 14
+    meter = Meter(budget=Budget(max_requests=5, max_tokens=1000), pacer=Pacer(None))
+    meter.add_secret(key)
+    body = f'{{"error": {{"message": "received {key}"}}}}'.encode()
+    mock = lib.MockTransport(lambda r: lib.Response(401, content=body))
+    metered = MeteredHttpxTransport if lib is httpx else MeteredHttpx2Transport
+    with lib.Client(transport=metered(mock, meter)) as client:
+        response = client.get("https://api.test/v1/models")
+    assert key not in response.text and "<redacted>" in response.text
+    assert response.status_code == 401
+    assert int(response.headers["content-length"]) == len(response.content)
+
+
 def test_without_a_key_answers_pass_through_untouched():
     meter = Meter(budget=Budget(max_requests=5, max_tokens=1000), pacer=Pacer(None))
     body = b'{"content": "sk-looks-like-a-key-but-is-not-ours-000"}'

@@ -261,3 +261,26 @@ def test_regression_examples_are_well_formed() -> None:
             assert schemas.check("chat.request", example["body"]) == [], example["id"]
         else:
             assert example["family"] in strategies.FAMILIES
+
+
+def test_stream_options_strategy_follows_the_schema() -> None:
+    """`stream_options` is drawn by hand (no schema-to-strategy library at run time): every
+    draw validates against chat.request's `stream_options`, every form is drawn, and a key
+    the schema gains makes this fail until the strategy draws it too."""
+    from jsonschema import Draft7Validator
+
+    from conformance.strategies.requests import _stream_options
+
+    schema = schemas.bundle("chat.request")["properties"]["stream_options"]
+    assert set(schema["properties"]) == {"include_usage"}
+    validator = Draft7Validator(schema)
+    seen: set[str] = set()
+
+    @FAST
+    @given(_stream_options())
+    def draw(value: Any) -> None:
+        assert validator.is_valid(value), value
+        seen.add("null" if value is None else ",".join(f"{k}={v}" for k, v in value.items()))
+
+    draw()
+    assert {"null", "", "include_usage=True", "include_usage=False"} <= seen
