@@ -141,6 +141,7 @@ def pytest_collection_modifyitems(
     from conformance.run.session import check_settings
 
     try:
+        _refuse_conflicts(config)
         settings = settings_module.resolve(_options(config), os.environ)
         if settings.target == "live" and hasattr(config, "workerinput"):
             raise UsageError(  # live chosen through KIMI_TARGET under xdist
@@ -149,7 +150,7 @@ def pytest_collection_modifyitems(
             )
         check_settings(settings)
     except UsageError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        _refuse(config, str(exc), options=_options(config))
     config.stash[SETTINGS_KEY] = settings
     recording = config.getoption("record_mode", None) not in (None, "none")
     skip_web_search = pytest.mark.skip(
@@ -182,7 +183,33 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
     try:
         config.stash[RUN_KEY] = Run.open(config.stash[SETTINGS_KEY])
     except UsageError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        _refuse(config, str(exc), settings=config.stash[SETTINGS_KEY])
+
+
+def _refuse_conflicts(config: pytest.Config) -> None:
+    from conformance.errors import UsageError
+
+    target = config.getoption("target")
+    if config.getoption("live") and target not in (None, "live"):
+        raise UsageError(
+            f"--live and --target {target} conflict (--live is short for --target live); "
+            "give one of them"
+        )
+
+
+def _refuse(config: pytest.Config, message: str, settings: Any = None, options: Any = None) -> None:
+    """End the run before any check, like a bad option (one `ERROR:` line, exit code 4),
+    leaving the reports it asked for with that failure as their verdict and, on GitHub
+    Actions, an annotation."""
+    from conformance.run.verdicts import refuse
+
+    annotations = refuse(message, settings=settings, options=options)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        for line in annotations:
+            if reporter is not None:
+                reporter.write_line(line)
+    raise pytest.UsageError(message) from None
 
 
 @pytest.hookimpl(wrapper=True)

@@ -2,15 +2,27 @@
 
 Equivalent to `pytest --pyargs conformance.suite [options]`, isolated from the calling
 project's pytest configuration. Arguments it does not know are handed to pytest
-(`-k chat`, `-x`, `--junitxml=FILE`, `--record-mode=rewrite`, ...). The exit code is
-pytest's.
+(`-k chat`, `-x`, `--junitxml=FILE`, `--record-mode=rewrite`, ...); one that neither
+knows is a usage error naming it (exit 2), as are conflicting options. `--report-json -`
+writes the JSON report to stdout, and pytest's terminal output to stderr. The exit code
+is pytest's.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import difflib
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from conformance._resources import SUITE_DIR
+from conformance.errors import UsageError
 
 PASSTHROUGH = True
 SUITE_INI = SUITE_DIR / "suite.ini"
@@ -61,7 +73,71 @@ def pytest_args(args: argparse.Namespace) -> list[str]:
     return argv + list(args.extra)
 
 
-def run(args: argparse.Namespace) -> int:
-    import pytest
+class UnknownOption(Exception):
+    """An argument neither `run` nor pytest (with its plugins) knows."""
 
-    return int(pytest.main(pytest_args(args)))
+
+class _Guard:
+    """Finds arguments pytest and every loaded plugin do not know, once they are all
+    loaded, and stops before pytest prints its whole usage text."""
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_load_initial_conftests(
+        self, early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+    ) -> Iterator[None]:
+        result = yield
+        _, unknown = parser.parse_known_and_unknown_args(args)
+        flags = [arg for arg in unknown if arg.startswith("-") and arg != "-"]
+        if flags:
+            raise UnknownOption(flags[0].split("=", 1)[0])
+        return result
+
+
+def _unknown(flag: str) -> UsageError:
+    ours = [*_FLAGS, *_OPTIONS]
+    close = difflib.get_close_matches(flag, ours, n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return UsageError(
+        f"unknown option {flag} for `kimi-conformance run`; {hint}see "
+        "`kimi-conformance run --help` (pytest's own options are accepted too)"
+    )
+
+
+def _refuse_conflicts(args: argparse.Namespace) -> None:
+    if args.live and args.target not in (None, "live"):
+        raise UsageError(
+            f"--live and --target {args.target} conflict (--live is short for --target "
+            "live); give one of them"
+        )
+    if args.report_json == "-" and args.report_markdown == "-":
+        raise UsageError(
+            "--report-json - and --report-markdown - both ask for stdout; send one to a file"
+        )
+
+
+@contextlib.contextmanager
+def _report_to_stdout(args: argparse.Namespace) -> Iterator[Any]:
+    """With `--report-json -` (or `--report-markdown -`): the report is written to a
+    scratch file and printed to stdout after the run; pytest's terminal output goes to
+    stderr meanwhile, so stdout holds the report alone (`... | jq`)."""
+    name = next((n for n in ("report_json", "report_markdown") if getattr(args, n) == "-"), None)
+    if name is None:
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="kimi-report-") as folder:
+        scratch = Path(folder) / "report"
+        setattr(args, name, str(scratch))
+        with contextlib.redirect_stdout(sys.stderr):
+            yield scratch
+        if scratch.exists():
+            sys.stdout.write(scratch.read_text(encoding="utf-8"))
+            sys.stdout.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    _refuse_conflicts(args)
+    with _report_to_stdout(args):
+        try:
+            return int(pytest.main(pytest_args(args), plugins=[_Guard()]))
+        except UnknownOption as exc:
+            raise _unknown(str(exc)) from None

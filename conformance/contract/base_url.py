@@ -27,6 +27,7 @@ __all__ = [
     "host_region",
     "is_console_host",
     "is_loopback",
+    "official_host_meant",
     "redact_url",
 ]
 
@@ -139,6 +140,15 @@ def gateway_name(host: str) -> str | None:
     if host in _GATEWAYS:
         return _GATEWAYS[host]
     return next((name for sfx, name in _GATEWAY_SUFFIXES.items() if host.endswith(sfx)), None)
+
+
+def official_host_meant(host: str) -> str | None:
+    """The official host `host` was probably meant to be (`api.moonshot.ia` ->
+    `api.moonshot.ai`), if it is a near miss of one; None for an official host, a host
+    that is something else on purpose (Kimi Code, the console, a gateway) or any other."""
+    if host in _REGIONS or host in _CONSOLE_HOSTS or host.endswith("kimi.com"):
+        return None
+    return None if gateway_name(host) else _mistyped(host)
 
 
 def _mistyped(host: str) -> str | None:

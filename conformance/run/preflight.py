@@ -3,12 +3,13 @@
 A wrong key, URL or model would otherwise show up as dozens of red tests; here it ends
 the run with one message saying what is wrong and how to fix it. In order:
 
-1. the key is present and plausible (no surrounding whitespace, quotes or newline; not
-   an OpenAI key, not a Kimi Code `sk-kimi-` key);
+1. the key is present and plausible (no `Bearer ` prefix, no whitespace, quotes or
+   newline; not an OpenAI key, not a Kimi Code `sk-kimi-` key);
 2. the base URL is usable: parseable, no credentials in it, not a known third-party
-   gateway (the Moonshot key must not go there), https (except on loopback), and `/v1`
-   rather than a missing path or a full endpoint. Any other host (a proxy or vendor
-   claiming compatibility, the emulator) is allowed: only the base-URL check fails;
+   gateway nor a near miss of an official host (`api.moonshot.ia`: the Moonshot key must
+   not go there), https (except on loopback), and `/v1` rather than a missing path or a
+   full endpoint. Any other host (a proxy or vendor claiming compatibility, the emulator)
+   is allowed: only the base-URL check fails;
 3. `GET /models` authenticates and the model resolves (configured and listed);
 4. the balance is positive.
 """
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from conformance.errors import UsageError
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 _OPENAI_KEY = re.compile(r"^sk-(proj|svcacct|admin)-")
 _LOOPBACK = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$")
+_ENDPOINT = re.compile(r"/(chat/completions|completions|models|files|batches)$")
+OFFICIAL_HOSTS = "api.moonshot.ai (international) or api.moonshot.cn (China)"
 
 
 def key_problem(key: str | None) -> str | None:
@@ -35,6 +38,11 @@ def key_problem(key: str | None) -> str | None:
         return (
             "MOONSHOT_API_KEY is not set; export the key from "
             "https://platform.kimi.ai/console/api-keys (never pass it as an option)"
+        )
+    if re.match(r"(?i)bearer\s", key.strip()):
+        return (
+            "MOONSHOT_API_KEY starts with 'Bearer '; set the key alone (sk-...): "
+            "clients add the 'Bearer ' prefix themselves"
         )
     if key != key.strip():
         return (
@@ -50,12 +58,19 @@ def key_problem(key: str | None) -> str | None:
         )
     if _OPENAI_KEY.match(key):
         return "MOONSHOT_API_KEY looks like an OpenAI key; use a Moonshot platform key"
+    if any(char.isspace() for char in key):
+        return "MOONSHOT_API_KEY contains whitespace; copy the key again as one word (sk-...)"
     return None
+
+
+def _base_of(parts: SplitResult, path: str) -> str:
+    """`parts` with its path replaced by `path`: what to set the base URL to instead."""
+    return parts._replace(path=path, query="", fragment="").geturl()
 
 
 def base_url_problem(url: str) -> str | None:
     """Why the run cannot use this base URL at all (None: usable, official or not)."""
-    from conformance.contract.base_url import classify_base_url
+    from conformance.contract.base_url import classify_base_url, official_host_meant
 
     verdict = classify_base_url(url)
     if verdict.official:
@@ -73,11 +88,21 @@ def base_url_problem(url: str) -> str | None:
             f"base URL {verdict.url!r} has a query string or fragment, which the API does not "
             "use and logs would keep (never put the key in a URL); remove it"
         )
+    meant = official_host_meant(host)
+    if meant:
+        return (
+            f"base URL host {host} is not Moonshot's (did you mean {meant}?); the official "
+            f"hosts are {OFFICIAL_HOSTS}: set the base URL to https://{meant}/v1"
+        )
     path = parts.path.rstrip("/")
+    official = verdict.region is not None
     if not path:
-        return f"base URL {verdict.url!r} is missing /v1: {verdict.fix}"
-    if re.search(r"/(chat/completions|completions|models|files|batches)$", path):
-        return f"base URL {verdict.url!r} is a full endpoint, not a base: {verdict.fix}"
+        fix = verdict.fix if official else f"set it to {_base_of(parts, '/v1')}"
+        return f"base URL {verdict.url!r} is missing /v1: {fix}"
+    endpoint = _ENDPOINT.search(path)
+    if endpoint:
+        fix = verdict.fix if official else f"set it to {_base_of(parts, path[: endpoint.start()])}"
+        return f"base URL {verdict.url!r} is a full endpoint, not a base: {fix}"
     if _LOOPBACK.match(host):
         return None
     if parts.scheme != "https":
@@ -112,11 +137,7 @@ def run_preflight(settings: Settings, target: Target) -> tuple[Any, str, str]:
     try:
         models = client.get("models")
         if models.status_code == 401:
-            raise UsageError(
-                f"the key was rejected by {_shown(target.base_url)} (401): keys from "
-                "platform.kimi.ai work only on api.moonshot.ai, keys from platform.kimi.com "
-                "only on api.moonshot.cn; check the key and the region"
-            )
+            raise UsageError(_rejected(target.base_url))
         if models.status_code != 200:
             raise UsageError(
                 f"GET /models answered {models.status_code}; is {_shown(target.base_url)} "
@@ -138,8 +159,36 @@ def run_preflight(settings: Settings, target: Target) -> tuple[Any, str, str]:
         raise
     except Exception as exc:
         kind = categorize(exc)
+        hosts = "" if _official(target.base_url) else f" (Moonshot's hosts: {OFFICIAL_HOSTS})"
         raise UsageError(
             f"preflight could not reach {_shown(target.base_url)} "
-            f"({kind}: {type(exc).__name__}); check the base URL and your network"
+            f"({kind}: {type(exc).__name__}); check the base URL{hosts} and your network"
         ) from None
     return document, model, why
+
+
+def _official(base_url: str) -> bool:
+    from conformance.contract.base_url import host_region
+
+    return host_region(urlsplit(base_url).hostname or "") is not None
+
+
+def _rejected(base_url: str) -> str:
+    """The 401 message: the region rule on Moonshot's hosts only (it means nothing on
+    loopback or on another vendor's server)."""
+    shown = _shown(base_url)
+    if _official(base_url):
+        return (
+            f"the key was rejected by {shown} (401): keys from platform.kimi.ai work only on "
+            "api.moonshot.ai, keys from platform.kimi.com only on api.moonshot.cn; check the "
+            "key and the region"
+        )
+    if _LOOPBACK.match(urlsplit(base_url).hostname or ""):
+        return (
+            f"the key was rejected by {shown} (401): set MOONSHOT_API_KEY to the key that "
+            "server expects (`kimi-conformance emulator` prints its key when it starts)"
+        )
+    return (
+        f"the key was rejected by {shown} (401): set MOONSHOT_API_KEY to the key that "
+        "server expects"
+    )

@@ -7,7 +7,10 @@ as JSON (`--report-json`) and Markdown (`--report-markdown`, ready for
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
+import sys
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +30,14 @@ class CheckResult:
     outcome: str  # passed | failed | skipped | error
     category: str | None = None  # why it did not pass (see conformance.run.outcomes)
     reason: str = ""  # one line, secrets scrubbed
+    duration: float = 0.0  # seconds, setup + call + teardown
+    requests: int = 0  # requests sent while the check ran (shared answers: the first user)
+    tokens: int = 0
+
+
+def now() -> str:
+    """The current time as the report writes it: ISO 8601, UTC, seconds."""
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -45,11 +56,49 @@ class Report:
     interrupted: bool = False
     leftovers: list[str] = field(default_factory=list)  # what cleanup could not remove
     drift: list[dict[str, str]] | None = None  # with --drift: changes against the baseline
+    # The one-line reason the run was refused before any check ran (preflight, settings).
+    preflight_failure: str | None = None
+    started_at: str = field(default_factory=now)
+    finished_at: str | None = None
+    # Bookkeeping of the hooks (not reported): the meter's counts when the last phase was
+    # judged, and what a passing setup cost before its check's call phase is recorded.
+    spent_mark: tuple[int, int] = field(default=(0, 0), repr=False)
+    pending: dict[str, tuple[float, int, int]] = field(default_factory=dict, repr=False)
 
     def record(self, result: CheckResult) -> None:
+        """Record one phase of a check: the worst outcome wins, the costs add up."""
         previous = self.checks.get(result.id)
-        if previous is None or _RANK[result.outcome] > _RANK[previous.outcome]:
-            self.checks[result.id] = result
+        if previous is not None:
+            result.duration += previous.duration
+            result.requests += previous.requests
+            result.tokens += previous.tokens
+            if _RANK[result.outcome] <= _RANK[previous.outcome]:
+                previous.duration = result.duration
+                previous.requests, previous.tokens = result.requests, result.tokens
+                return
+        self.checks[result.id] = result
+
+    def add_cost(self, check_id: str, duration: float, requests: int, tokens: int) -> None:
+        check = self.checks.get(check_id)
+        if check is not None:
+            check.duration += duration
+            check.requests += requests
+            check.tokens += tokens
+
+    def verdict(self) -> str:
+        """One word for the whole run: preflight-failed, interrupted, failed or passed."""
+        if self.preflight_failure is not None:
+            return "preflight-failed"
+        if self.interrupted:
+            return "interrupted"
+        totals = self.totals()
+        if totals["failed"] or totals["error"] or self.breaking_drift():
+            return "failed"
+        return "passed"
+
+    def skips_by_reason(self) -> dict[str, int]:
+        counts = Counter(c.reason or "-" for c in self.checks.values() if c.outcome == "skipped")
+        return dict(counts.most_common())
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -64,6 +113,10 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         return {
             "kimi_conformance_version": __version__,
+            "verdict": self.verdict(),
+            "preflight_failure": self.preflight_failure,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
             "target": self.target,
             "base_url": self.base_url,
             "configured_base_url": self.configured_base_url,
@@ -72,18 +125,26 @@ class Report:
             "requests": self.requests,
             "tokens": self.tokens,
             "totals": self.totals(),
+            "skips_by_reason": self.skips_by_reason(),
             "interrupted": self.interrupted,
             "leftovers": self.leftovers,
             "drift": self.drift,
             "provenance": self.provenance,
             "notes": self.notes,
             "emulator_accounting": self.emulator_accounting,
-            "checks": [asdict(check) for check in self.checks.values()],
+            "checks": [
+                {**asdict(check), "duration": round(check.duration, 4)}
+                for check in self.checks.values()
+            ],
         }
 
-    def _rows(self) -> list[tuple[str, str, str, str]]:
+    def _rows(self, *, failures_first: bool = False) -> list[tuple[str, str, str, str]]:
         rows = []
-        for check in sorted(self.checks.values(), key=lambda c: (c.endpoint, c.check)):
+
+        def order(c: CheckResult) -> tuple[int, str, str]:
+            return (-_RANK[c.outcome] if failures_first else 0, c.endpoint, c.check)
+
+        for check in sorted(self.checks.values(), key=order):
             outcome = check.outcome if not check.category else f"{check.outcome} ({check.category})"
             rows.append((check.endpoint, check.check, outcome, check.reason))
         return rows
@@ -136,9 +197,14 @@ class Report:
 
     def to_markdown(self) -> str:
         out = ["## Kimi API conformance", ""]
+        if self.preflight_failure is not None:
+            cell = self.preflight_failure.replace("`", "'")
+            out += [f"**❌ Preflight failed: {cell}**", "", "No check ran.", ""]
+            out += [f"- {line}" for line in self._header_lines()]
+            return "\n".join([*out, ""])
         out += [f"- {line}" for line in self._header_lines()]
         out += ["", "| endpoint | check | outcome | reason |", "|---|---|---|---|"]
-        for endpoint, check, outcome, reason in self._rows():
+        for endpoint, check, outcome, reason in self._rows(failures_first=True):
             icon = {"passed": "✅", "skipped": "⏭️"}.get(outcome.split()[0], "❌")
             cell = reason.replace("|", "\\|")
             out.append(f"| `{endpoint}` | `{check}` | {icon} {outcome} | {cell} |")
@@ -156,7 +222,11 @@ def _escape(text: str, *, property_: bool = False) -> str:
 
 
 def github_annotations(report: Report) -> list[str]:
-    """One `::error` workflow command per failed check, so GitHub shows it on the run."""
+    """One `::error` workflow command per failed check (or for the preflight failure that
+    stopped the run before any check), so GitHub shows it on the run."""
+    if report.preflight_failure is not None:
+        title = _escape("kimi-conformance: preflight failed", property_=True)
+        return [f"::error title={title}::{_escape(report.preflight_failure)}"]
     lines = []
     for check in report.checks.values():
         if check.outcome not in ("failed", "error"):
@@ -167,9 +237,20 @@ def github_annotations(report: Report) -> list[str]:
     return lines
 
 
+STDOUT = "-"  # a report path meaning "standard output"
+
+
+def _write(path: Path, text: str) -> None:
+    if str(path) == STDOUT:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(path, text)
+
+
 def write_json(report: Report, path: Path) -> None:
-    write_atomic(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+    _write(path, json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
 def write_markdown(report: Report, path: Path) -> None:
-    write_atomic(path, report.to_markdown())
+    _write(path, report.to_markdown())

@@ -137,7 +137,7 @@ def check_settings(settings: Settings) -> None:
     """
     refuse_gateway_model(settings.model)
     for path in (settings.report_json, settings.report_markdown):
-        if path is not None:
+        if path is not None and str(path) != "-":  # "-": standard output
             check_writable(path)
     Limits.from_env()
     if settings.target == "live" and not settings.api_key:

@@ -7,11 +7,13 @@ that says how to re-record.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
 from conformance._resources import SUITE_DIR
-from conformance.run.report import CheckResult, write_json, write_markdown
+from conformance.errors import UsageError
+from conformance.run.report import CheckResult, Report, now, write_json, write_markdown
 
 
 def _endpoint(item: Any) -> str:
@@ -19,6 +21,20 @@ def _endpoint(item: Any) -> str:
     if marker and marker.args:
         return str(marker.args[0])
     return Path(str(item.path)).stem.removeprefix("test_")
+
+
+def _readable(exc: BaseException) -> str:
+    """The check's own sentence: pytest's assertion rewriting appends `assert False` and
+    `+ where False = BaseUrlVerdict(...)` lines to the message, which say nothing to a
+    reader of the matrix. Without a message, the failed `assert` line is kept."""
+    text = str(exc)
+    if not isinstance(exc, AssertionError):
+        return text
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("assert "):
+            return " ".join(lines[:i]) if i else line
+    return text
 
 
 def _one_line(text: str, limit: int = 240) -> str:
@@ -60,7 +76,7 @@ def judge(run: Any, item: Any, call: Any, report: Any) -> None:
             reason = missing_recording_message(item.nodeid, cassette)
             report.longrepr = reason
         else:
-            reason = _one_line(str(exc) or type(exc).__name__)
+            reason = _one_line(_readable(exc) or type(exc).__name__)
             if category in ("server", "network"):
                 # An expected condition, not a bug: one line, no traceback.
                 report.longrepr = f"{category} error, not a conformance failure: {reason}"
@@ -68,21 +84,41 @@ def judge(run: Any, item: Any, call: Any, report: Any) -> None:
         reason = _one_line(str(report.longrepr[2]).removeprefix("Skipped: "))
     if report.failed:
         _scrub_report(report)
+    check_id = _check_id(item)
+    requests, tokens = _spent(run)
     if report.when != "call" and report.passed:
-        return  # setup/teardown passing says nothing; the call phase records the check
+        # Setup or teardown passing says nothing of the check, but what it cost counts.
+        if report.when == "setup":
+            run.report.pending[check_id] = (report.duration, requests, tokens)
+        else:
+            run.report.add_cost(check_id, report.duration, requests, tokens)
+        return
     outcome = report.outcome
     if report.failed and report.when != "call":
         outcome = "error"
+    duration, early_requests, early_tokens = run.report.pending.pop(check_id, (0, 0, 0))
     run.report.record(
         CheckResult(
-            id=_check_id(item),
+            id=check_id,
             endpoint=_endpoint(item),
             check=item.name,
             outcome=outcome,
             category=category,
             reason=reason,
+            duration=duration + report.duration,
+            requests=early_requests + requests,
+            tokens=early_tokens + tokens,
         )
     )
+
+
+def _spent(run: Any) -> tuple[int, int]:
+    """Requests and tokens spent since the last phase was judged."""
+    budget = run.target.meter.budget
+    spent = (budget.requests, budget.tokens)
+    before = run.report.spent_mark
+    run.report.spent_mark = spent
+    return spent[0] - before[0], spent[1] - before[1]
 
 
 def _scrub_report(report: Any) -> None:
@@ -105,6 +141,7 @@ def finish(run: Any, *, interrupted: bool) -> bool:
     """
     run.report.interrupted = interrupted
     run.close()
+    run.report.finished_at = now()
     if run.settings.target == "replay":
         from conformance._resources import cassettes_dir
         from conformance.recording.cassettes import read_provenance
@@ -118,3 +155,36 @@ def finish(run: Any, *, interrupted: bool) -> bool:
     if run.settings.report_markdown:
         write_markdown(run.report, run.settings.report_markdown)
     return run.report.breaking_drift()
+
+
+def refuse(message: str, settings: Any = None, options: Any = None) -> list[str]:
+    """A run stopped before any check (preflight, or settings it cannot use): write the
+    reports it was asked for with that failure as their verdict, and return the GitHub
+    annotation. `settings` when they resolved, else the raw `options`. A report path that
+    cannot be written (it may be the problem) is left absent, never half-written."""
+    from conformance.run.report import github_annotations
+
+    source = settings if settings is not None else _Options(options or {})
+    report = Report(
+        target=source.target or "replay",
+        base_url=source.base_url or "",
+        configured_base_url=source.base_url or "",
+        model=source.model,
+        preflight_failure=message,
+    )
+    report.finished_at = report.started_at
+    for path, write in ((source.report_json, write_json), (source.report_markdown, write_markdown)):
+        if path:
+            with contextlib.suppress(OSError, UsageError):
+                write(report, path)
+    return github_annotations(report)
+
+
+class _Options:
+    """Raw option values, read like settings (those did not resolve)."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self._options = options
+
+    def __getattr__(self, name: str) -> Any:
+        return self._options.get(name)

@@ -35,3 +35,71 @@ def test_there_is_no_key_option():
         parser = argparse.ArgumentParser()
         run.add_arguments(parser)
         parser.parse_args(["--api-key", "x"])
+
+
+def _cli(*argv, capsys):
+    from conformance.cli import main
+
+    code = main(["run", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--frobnicate",), "unknown option --frobnicate for `kimi-conformance run`"),
+        (("--tagret", "emulator"), "unknown option --tagret"),
+        (("--fuzz-exmaples=3",), "did you mean --fuzz-examples?"),
+    ],
+)
+def test_an_unknown_option_is_one_line_exit_2(argv, message, capsys):
+    code, out, err = _cli(*argv, capsys=capsys)
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("kimi-conformance: error: ") and message in err
+    assert "usage: pytest" not in out + err and "Traceback" not in out + err
+
+
+def test_pytest_options_and_plugin_options_still_pass(capsys):
+    code, out, _ = _cli("--collect-only", "-q", "-p", "no:randomly", "--timeout", "5",
+                        "--record-mode", "none", "-k", "test_balance", capsys=capsys)  # fmt: skip
+    assert code == 0 and "test_balance_conforms" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("--live", "--target", "replay"), "--live and --target replay conflict"),
+        (("--report-json", "-", "--report-markdown", "-"), "both ask for stdout"),
+    ],
+)
+def test_conflicting_options_are_refused(argv, message, capsys):
+    code, _, err = _cli(*argv, capsys=capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_the_plugin_refuses_the_conflict_too(pytester):
+    result = pytester.runpytest_inprocess(
+        "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "--live", "--target", "emulator"
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert any("--live and --target emulator conflict" in line for line in result.errlines)
+
+
+def test_report_json_dash_writes_the_report_alone_to_stdout(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MOONSHOT_", "KIMI_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--target", "emulator",
+         "-k", "test_balance_conforms", "--report-json", "-"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(done.stdout)
+    assert data["verdict"] == "passed" and data["totals"]["passed"] == 1
+    assert "Kimi API conformance matrix" in done.stderr  # pytest's output, on stderr
+    assert not (tmp_path / "-").exists()

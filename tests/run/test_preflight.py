@@ -19,6 +19,9 @@ KEY = "sk-" + "Ab1" * 16  # key-shaped, fake
         (f"'{KEY}'", "wrapped in quotes"),
         ("sk-kimi-" + "x" * 40, "Kimi Code key"),
         ("sk-proj-" + "x" * 40, "looks like an OpenAI key"),
+        (f"Bearer {KEY}", "starts with 'Bearer '; set the key alone"),
+        (f"bearer  {KEY}", "starts with 'Bearer '; set the key alone"),
+        (KEY[:20] + " " + KEY[20:], "contains whitespace"),
     ],
     ids=[
         "unset",
@@ -29,6 +32,9 @@ KEY = "sk-" + "Ab1" * 16  # key-shaped, fake
         "single-quoted",
         "kimi-code",
         "openai",
+        "bearer-prefix",
+        "lowercase-bearer",
+        "inner-space",
     ],
 )
 def test_implausible_keys_are_named(key, problem):
@@ -72,3 +78,36 @@ def test_unusable_base_urls_are_named(url, problem):
 )
 def test_usable_base_urls_pass(url):
     assert base_url_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "meant"),
+    [
+        ("https://api.moonshot.ia/v1", "api.moonshot.ai"),
+        ("https://api.moonshot.com/v1", "api.moonshot.ai"),
+        ("https://api.moonshot.ccn/v1", "api.moonshot.cn"),
+    ],
+)
+def test_a_mistyped_official_host_is_refused_naming_the_hosts_and_the_closest(url, meant):
+    """The key must not go to a near miss of Moonshot's host (a typo, or a squatter)."""
+    message = base_url_problem(url)
+    assert message is not None
+    assert f"did you mean {meant}?" in message
+    assert "api.moonshot.ai (international) or api.moonshot.cn (China)" in message
+    assert message.endswith(f"set the base URL to https://{meant}/v1")
+
+
+@pytest.mark.parametrize(
+    ("url", "fixed"),
+    [
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/v1"),
+        ("http://127.0.0.1:8000/", "http://127.0.0.1:8000/v1"),
+        ("http://localhost:8000/v1/chat/completions", "http://localhost:8000/v1"),
+        ("https://kimi-proxy.example.test", "https://kimi-proxy.example.test/v1"),
+    ],
+)
+def test_a_local_or_other_base_url_gets_one_coherent_fix(url, fixed):
+    """No "missing /v1" next to "that is fine for testing": one problem, the URL to set."""
+    message = base_url_problem(url)
+    assert message is not None and message.endswith(f"set it to {fixed}")
+    assert "fine for testing" not in message and "production" not in message

@@ -63,3 +63,51 @@ def test_github_annotations_name_the_check_and_escape_newlines():
         "::error title=GET /models%3A bad (conformance failure)::a%0Ab 100%25",
         "::error title=GET /models%3A down (server)::502",
     ]
+
+
+def test_markdown_lists_failures_first():
+    report = Report()
+    report.record(result("passed", check="a_fine"))
+    report.record(result("skipped", check="b_skipped", reason="opt in"))
+    report.record(result("failed", check="z_broken", category="conformance", reason="bad"))
+    report.record(result("error", check="y_crashed", category="error", reason="oops"))
+    rows = [line for line in report.to_markdown().splitlines() if line.startswith("| `")]
+    assert [row.split("`")[3] for row in rows] == ["y_crashed", "z_broken", "b_skipped", "a_fine"]
+
+
+def test_json_has_the_runs_times_verdict_costs_and_skips_by_reason():
+    report = Report()
+    report.record(result("passed", check="a", duration=0.5, requests=2, tokens=30))
+    report.record(result("passed", check="a", duration=0.25, requests=1, tokens=5))  # teardown
+    report.add_cost("test_a.py::a", 0.25, 1, 0)
+    report.record(result("skipped", check="b", reason="opt in with --web-search"))
+    report.record(result("skipped", check="c", reason="opt in with --web-search"))
+    report.finished_at = "2026-01-01T00:00:01Z"
+    data = report.to_json()
+    assert data["verdict"] == "passed"
+    assert data["started_at"].endswith("Z") and data["finished_at"] == "2026-01-01T00:00:01Z"
+    (a,) = [c for c in data["checks"] if c["check"] == "a"]
+    assert (a["duration"], a["requests"], a["tokens"]) == (1.0, 4, 35)
+    assert data["skips_by_reason"] == {"opt in with --web-search": 2}
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "verdict"),
+    [
+        (["passed", "skipped"], "passed"),
+        (["passed", "failed"], "failed"),
+        (["error"], "failed"),
+    ],
+)
+def test_verdict(outcomes, verdict):
+    report = Report()
+    for n, outcome in enumerate(outcomes):
+        report.record(result(outcome, check=f"c{n}"))
+    assert report.verdict() == verdict
+    report.interrupted = True
+    assert report.verdict() == "interrupted"
+    report.preflight_failure = "MOONSHOT_API_KEY is not set"
+    assert report.verdict() == "preflight-failed"
+    assert github_annotations(report) == [
+        "::error title=kimi-conformance%3A preflight failed::MOONSHOT_API_KEY is not set"
+    ]

@@ -3,6 +3,8 @@ its own one-line message, pytest's usage-error exit code (4), and no traceback."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conformance.emulator.account import Balance
@@ -30,7 +32,8 @@ def assert_refused(result, message, secret=None):
     assert len(errors) == 1 and message in errors[0], result.errlines
     output = "\n".join(result.outlines + result.errlines)
     assert "Traceback" not in output
-    assert "passed" not in output and "failed" not in output  # no test ran
+    ran = "\n".join(line for line in output.splitlines() if not line.startswith("::error"))
+    assert "passed" not in ran and "failed" not in ran  # no test ran
     if secret:
         assert secret not in output
 
@@ -90,3 +93,64 @@ def test_unreachable_server_is_one_line(live_run):
     with mutant() as running:
         base_url = running.base_url  # the server is stopped when the block ends
     assert_refused(live_run("--base-url", base_url), "could not reach")
+
+
+@pytest.mark.parametrize(
+    ("base_url", "message"),
+    [
+        ("https://api.moonshot.ia/v1", "did you mean api.moonshot.ai?"),
+        ("https://api.moonshot.com/v1", "did you mean api.moonshot.ai?"),
+    ],
+)
+def test_a_mistyped_host_is_refused_before_the_key_goes_there(live_run, base_url, message):
+    result = live_run("--base-url", base_url)
+    assert_refused(result, message, secret=KEY_SHAPED)
+    assert "could not reach" not in "\n".join(result.errlines)
+
+
+def test_a_bearer_prefixed_key_is_refused(live_run):
+    assert_refused(live_run(key=f"Bearer {KEY_SHAPED}"), "starts with 'Bearer '", KEY_SHAPED)
+
+
+def test_a_refused_run_leaves_its_reports_an_annotation_and_the_line_last(
+    live_run, pytester, monkeypatch
+):
+    """CI's most common failure leaves something behind: both reports, with the preflight
+    failure as their verdict, a GitHub annotation, and the one useful line printed last."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    report, markdown = pytester.path / "r.json", pytester.path / "r.md"
+    result = live_run(
+        "--base-url", "https://api.moonshot.ia/v1",
+        "--report-json", str(report), "--report-markdown", str(markdown),
+    )  # fmt: skip
+    assert_refused(result, "did you mean api.moonshot.ai?")
+    data = json.loads(report.read_text())
+    assert data["verdict"] == "preflight-failed"
+    assert "did you mean api.moonshot.ai?" in data["preflight_failure"]
+    assert data["checks"] == [] and data["requests"] == 0
+    assert data["started_at"] and data["finished_at"]
+    text = markdown.read_text()
+    assert "Preflight failed" in text and "did you mean api.moonshot.ai?" in text
+    annotations = [line for line in result.outlines if line.startswith("::error")]
+    assert len(annotations) == 1 and "preflight failed" in annotations[0]
+    assert "did you mean api.moonshot.ai?" in annotations[0]
+    last = [line for line in result.errlines if line.strip()][-1]
+    assert last.startswith("ERROR: ") and "did you mean api.moonshot.ai?" in last
+    assert KEY_SHAPED not in report.read_text() + text
+
+
+def test_a_report_path_that_cannot_be_written_stays_absent(live_run, pytester):
+    """The unusable JSON path is the problem: no file there, nothing half-written; the
+    Markdown report it could write says why the run stopped."""
+    report = pytester.path / "missing" / "r.json"
+    result = live_run("--report-json", str(report), "--report-markdown", "r.md")
+    assert_refused(result, "cannot write the report")
+    assert not report.parent.exists()
+    assert "Preflight failed: cannot write the report" in (pytester.path / "r.md").read_text()
+
+
+def test_the_emulators_401_gives_no_region_advice(live_run):
+    with mutant() as running:
+        result = live_run("--base-url", running.base_url, key=KEY_SHAPED)
+    assert_refused(result, "the key that server expects")
+    assert "platform.kimi" not in "\n".join(result.errlines)
