@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from conformance.run.report import (
     CheckResult,
     Report,

@@ -144,9 +144,9 @@ def test_a_report_path_that_cannot_be_written_stays_absent(live_run, pytester):
     Markdown report it could write says why the run stopped."""
     report = pytester.path / "missing" / "r.json"
     result = live_run("--report-json", str(report), "--report-markdown", "r.md")
-    assert_refused(result, "cannot write the report")
+    assert_refused(result, f"cannot write {report}")
     assert not report.parent.exists()
-    assert "Preflight failed: cannot write the report" in (pytester.path / "r.md").read_text()
+    assert f"Preflight failed: cannot write {report}" in (pytester.path / "r.md").read_text()
 
 
 def test_the_emulators_401_gives_no_region_advice(live_run):
