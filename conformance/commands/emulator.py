@@ -1,7 +1,10 @@
 """`kimi-conformance emulator`: serve the reference emulator on loopback until stopped.
 
-Prints exactly one line, `listening on http://127.0.0.1:PORT/v1`, once the socket is
-listening; Ctrl-C or SIGTERM stops it cleanly (exit 0). The key is never printed.
+Once the socket is listening it prints three lines: `listening on
+http://127.0.0.1:PORT/v1` (first, for scripts that wait for it), the key clients must
+send (or, with `--key-env VAR`, the variable it was read from: that key is never
+printed), and an environment line to paste into a shell. Ctrl-C or SIGTERM stops it
+cleanly (exit 0).
 """
 
 from __future__ import annotations
@@ -35,6 +38,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow listening on a non-loopback address (exposes the emulator to the network)",
     )
+
+
+def _banner(base_url: str, key: str, args: argparse.Namespace) -> list[str]:
+    """What a client needs: where, which key, and both as a line to paste."""
+    import shlex
+
+    from conformance.emulator.core import DEFAULT_KEY
+
+    if args.key_env:
+        shown, value = f"the value of ${args.key_env} (not printed)", f'"${args.key_env}"'
+    else:
+        shown, value = key, shlex.quote(key)
+        if key == DEFAULT_KEY:
+            shown += " (the default; set another with --key or --key-env VAR)"
+    return [
+        f"listening on {base_url}",
+        f"key (clients send Authorization: Bearer <key>): {shown}",
+        f"export MOONSHOT_BASE_URL={base_url} MOONSHOT_API_KEY={value}",
+    ]
 
 
 def _key(args: argparse.Namespace) -> str:
@@ -85,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         with serve(
             emulator, host=args.host, port=args.port, allow_non_loopback=args.allow_non_loopback
         ) as running:
-            print(f"listening on {running.base_url}", flush=True)
+            print("\n".join(_banner(running.base_url, emulator.client_key, args)), flush=True)
             while not stop.wait(0.5):
                 pass
     finally:

@@ -1,5 +1,6 @@
-"""`kimi-conformance emulator`: one line when listening, clean stop on SIGINT/SIGTERM,
-usage errors as one line with exit 2, and the key never printed."""
+"""`kimi-conformance emulator`: where it listens, the key clients must send and a line
+to paste, clean stop on SIGINT/SIGTERM, usage errors as one line with exit 2, and a key
+read from a variable never printed."""
 
 from __future__ import annotations
 
@@ -51,6 +52,8 @@ def test_prints_one_line_serves_and_stops_cleanly(sig: signal.Signals) -> None:
     ) as (process, line):
         match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+/v1)\n", line)
         assert match, line
+        assert process.stdout is not None
+        rest = process.stdout.readline() + process.stdout.readline()
         headers = {"Authorization": f"Bearer {SECRET}"}
         with httpx.Client(base_url=match[1], headers=headers) as c:
             assert c.get("/models").status_code == 500  # the injected fault, once
@@ -58,8 +61,35 @@ def test_prints_one_line_serves_and_stops_cleanly(sig: signal.Signals) -> None:
         process.send_signal(sig)
         out, err = process.communicate(timeout=15)
     assert process.returncode == 0
-    assert out == "" and "Traceback" not in err
-    assert SECRET not in line + out + err
+    assert out == ""
+    assert rest.splitlines() == [
+        "key (clients send Authorization: Bearer <key>): the value of $KIMI_TEST_KEY (not printed)",
+        f'export MOONSHOT_BASE_URL={match[1]} MOONSHOT_API_KEY="$KIMI_TEST_KEY"',
+    ]
+    assert "Traceback" not in err
+    assert SECRET not in line + rest + out + err
+
+
+@pytest.mark.parametrize("given", [None, "sk-local-test-key"])
+def test_prints_the_key_and_a_line_to_paste(given: str | None) -> None:
+    """The environment line, pasted into a shell, points a live run at the emulator."""
+    from conformance.emulator.core import DEFAULT_KEY
+
+    with emulator_process(*(["--key", given] if given else [])) as (process, line):
+        rest = [process.stdout.readline() for _ in range(2)] if process.stdout else []
+        base_url = line.removeprefix("listening on ").strip()
+        key = given or DEFAULT_KEY
+        assert rest[0].startswith("key (clients send Authorization: Bearer <key>): " + key)
+        assert ("the default" in rest[0]) is (given is None)
+        assert rest[1] == f"export MOONSHOT_BASE_URL={base_url} MOONSHOT_API_KEY={key}\n"
+        env_line = dict(part.split("=", 1) for part in rest[1].split()[1:])
+        with httpx.Client(base_url=env_line["MOONSHOT_BASE_URL"]) as client:
+            answer = client.get(
+                "/models", headers={"Authorization": f"Bearer {env_line['MOONSHOT_API_KEY']}"}
+            )
+        assert answer.status_code == 200
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=15)
 
 
 @pytest.mark.parametrize(
