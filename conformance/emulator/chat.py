@@ -20,6 +20,7 @@ from conformance.contract.instances import instance_for
 from conformance.emulator import tokens
 from conformance.emulator.http import ApiError
 from conformance.emulator.ids import Ids, digest
+from conformance.emulator.json_mode import json_reply
 
 __all__ = ["Completion", "create", "invalid", "sse_events"]
 
@@ -390,7 +391,7 @@ def _choice(
             finish = {"index": index, "message": message, "finish_reason": "tool_calls"}
             return finish, used + cost, reasoning_tokens
     if response_format["type"] == "json_object":
-        text = json.dumps({"reply": _reply(key, messages)}, ensure_ascii=False)
+        text = json.dumps(json_reply(messages, _reply(key, messages)), ensure_ascii=False)
     elif response_format["type"] == "json_schema":
         schema = response_format["json_schema"]["schema"]
         text = json.dumps(instance_for(schema), ensure_ascii=False)
