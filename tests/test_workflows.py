@@ -177,7 +177,8 @@ def test_the_policy_check_rejects_a_careless_workflow(tmp_path: Path) -> None:
 def test_ci_covers_lint_types_the_python_matrix_and_both_offline_targets() -> None:
     ci = load(ROOT / ".github" / "workflows" / "ci.yml")
     jobs = ci["jobs"]
-    assert {"lint", "types", "tests", "suite", "action"} <= set(jobs)
+    assert {"lint", "types", "tests", "suite", "action", "compat"} <= set(jobs)
+    assert jobs["compat"]["strategy"]["matrix"]["extra"] == ["compat", "compat-instructor"]
     assert jobs["tests"]["strategy"]["matrix"]["python-version"] == ["3.10", "3.11", "3.12", "3.13"]
     scripts = "\n".join(s.get("run", "") for job in jobs.values() for s in job["steps"])
     for command in (
@@ -188,6 +189,7 @@ def test_ci_covers_lint_types_the_python_matrix_and_both_offline_targets() -> No
         "pytest",
         "kimi-conformance run\n",
         "kimi-conformance run --target emulator --report-json report.json",
+        "pytest tests/compat -n auto",
     ):
         assert command in scripts + "\n", command
     assert "secrets." not in (ROOT / ".github" / "workflows" / "ci.yml").read_text()
