@@ -21,12 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 __all__ = [
+    "CURRENT_MODELS",
     "DEFAULT_MODELS",
+    "LEGACY_MODELS",
+    "FieldRule",
     "ModelInfo",
     "ParameterRules",
     "Rule",
     "ThinkingKind",
+    "current_ids",
     "family_of",
+    "is_current",
     "rules_for",
 ]
 
@@ -65,14 +70,23 @@ class ModelInfo:
         }
 
 
-# The line-up of the 2026-08-17 spec (kimi-api.md §0, §2 "Official model IDs over time").
-# `created` is the documented release/spec date at 00:00 UTC; moonshot-v1's is the
-# value of the 2024 legacy capture (§2).
+# The current line-up (kimi-api.md §0 "2026-09": the CN chat page lists only kimi-k3,
+# kimi-k2.7-code(-highspeed) and kimi-k2.6; §2 "Official model IDs over time"). `created`
+# is the documented release/spec date at 00:00 UTC. The emulator serves it, the shipped
+# recordings list it, and `--models all` expands to it.
 DEFAULT_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("kimi-k3", 1784160000, 1048576, True, True, True, "kimi-k3"),
     ModelInfo("kimi-k2.7-code", 1781222400, 262144, True, True, False, "kimi-k2.7-code"),
     ModelInfo("kimi-k2.7-code-highspeed", 1781481600, 262144, True, True, False, "kimi-k2.7-code"),
     ModelInfo("kimi-k2.6", 1776729600, 262144, True, True, True, "kimi-k2.6"),
+)
+CURRENT_MODELS = DEFAULT_MODELS
+
+# Listed by the 2026-08-17 spec, retired ~2026-08-31 (kimi-api.md §0; `retired.py`): not
+# served by default. An emulator built with them (`Emulator(models=DEFAULT_MODELS +
+# LEGACY_MODELS)`) shows the old line-up, e.g. to exercise the modifiable-sampling rules.
+# moonshot-v1's `created` is the value of the 2024 legacy capture (§2).
+LEGACY_MODELS: tuple[ModelInfo, ...] = (
     ModelInfo("kimi-k2.5", 1769472000, 262144, True, True, True, "kimi-k2.5"),
     ModelInfo("moonshot-v1-8k", 1712151494, 8192, False, False, False, "moonshot-v1"),
     ModelInfo("moonshot-v1-32k", 1712151494, 32768, False, False, False, "moonshot-v1"),
@@ -86,6 +100,16 @@ DEFAULT_MODELS: tuple[ModelInfo, ...] = (
         "moonshot-v1-128k-vision-preview", 1712151494, 131072, False, True, False, "moonshot-v1"
     ),
 )
+
+
+def current_ids() -> tuple[str, ...]:
+    """The IDs of the current line-up, newest first."""
+    return tuple(model.id for model in CURRENT_MODELS)
+
+
+def is_current(model_id: str) -> bool:
+    return model_id in current_ids()
+
 
 # Longest prefix first: "kimi-k2-thinking-turbo" must not match "kimi-k2".
 _FAMILY_PREFIXES: tuple[tuple[str, str], ...] = (
@@ -181,6 +205,41 @@ class Rule:
 
 ToolChoiceForm = Literal["auto", "none", "required", "function"]
 
+# How the API answers a request field's value: honours it (200), refuses it (400
+# `invalid_request_error`), or either of the two, when the doc generations conflict or the
+# field is not in the model's request schema (Moonshot accepts unknown fields silently,
+# kimi-api.md §3.1): both documented answers pass.
+Answer = Literal["accepted", "refused", "refused-or-ignored"]
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """What one non-sampling field may be for one model: `thinking.type`, `thinking.keep`
+    or `reasoning_effort` (kimi-api.md §3.1, §3.3).
+
+    `accepted`: the documented values the model honours (empty when the field is not in
+    the model's request schema); `default`: what the server uses when it is left out;
+    `refused`: documented values that get 400; any other value gets `otherwise`.
+    """
+
+    name: str
+    accepted: tuple[Any, ...]
+    default: Any
+    source: str
+    refused: tuple[Any, ...] = ()
+    otherwise: Answer = "refused"
+
+    def answer(self, value: Any) -> Answer:
+        if value in self.accepted:
+            return "accepted"
+        if value in self.refused:
+            return "refused"
+        return self.otherwise
+
+    @property
+    def in_schema(self) -> bool:
+        return bool(self.accepted)
+
 
 @dataclass(frozen=True)
 class ParameterRules:
@@ -195,6 +254,8 @@ class ParameterRules:
     tool_choice_forms: frozenset[str]
     tool_choice_source: str
     notes: tuple[str, ...] = field(default=())
+    # `thinking.type`, `thinking.keep`, `reasoning_effort` (see `FieldRule`).
+    fields: Mapping[str, FieldRule] = field(default_factory=dict)
 
     def __getitem__(self, name: str) -> Rule:
         return self.params[name]
@@ -249,6 +310,97 @@ _TOOL_CHOICE_SOURCE = (
 )
 
 
+_UNKNOWN_FIELDS = (
+    "kimi-api.md §3.1: unknown fields are accepted silently (live captures, 2026-09-01)"
+)
+_K3_CALIBRATION = (
+    "kimi-api.md §3.1: live calibration 2026-08-27 (index 59177137580): the official endpoint "
+    "does NOT enum-check reasoning_effort strings and silently ignores the K2.x thinking field"
+)
+
+
+def _not_in_schema(name: str, why: str) -> FieldRule:
+    return FieldRule(name, (), None, f"{why}; {_UNKNOWN_FIELDS}", otherwise="refused-or-ignored")
+
+
+def _fields(family: str) -> dict[str, FieldRule]:
+    """The thinking switch and reasoning effort of one family (kimi-api.md §3.3)."""
+    effort = _not_in_schema(
+        "reasoning_effort", f"kimi-api.md §3.1: k3 only; not in {family}'s request schema"
+    )
+    if family == "kimi-k3":
+        no_thinking = f"kimi-api.md §3.3: k3 has no thinking field ({_SPEC} KimiK3ChatRequest)"
+        return {
+            "thinking.type": FieldRule(
+                "thinking.type",
+                (),
+                None,
+                f"{no_thinking}; {_K3_CALIBRATION}",
+                otherwise="refused-or-ignored",
+            ),
+            "thinking.keep": _not_in_schema("thinking.keep", no_thinking),
+            "reasoning_effort": FieldRule(
+                "reasoning_effort",
+                ("low", "high", "max"),
+                "max",
+                f"{_SPEC} KimiK3ChatRequest reasoning_effort enum low/high/max, default max "
+                f"(a value outside it is refused by the schema); {_K3_CALIBRATION}",
+                otherwise="refused-or-ignored",
+            ),
+        }
+    if family == "kimi-k2.7-code":
+        source = f"{_SPEC} KimiK27CodeChatRequest thinking (kimi-api.md §3.3)"
+        return {
+            "thinking.type": FieldRule(
+                "thinking.type",
+                ("enabled",),
+                "enabled",
+                f"{source}: type only accepts 'enabled'; 'disabled' returns an error",
+                refused=("disabled",),
+            ),
+            "thinking.keep": FieldRule(
+                "thinking.keep",
+                ("all", None),
+                "all",
+                f"{source}: keep only accepts 'all' (null or omitted: 'all')",
+            ),
+            "reasoning_effort": effort,
+        }
+    if family in {"kimi-k2.6", "kimi-k2.5"}:
+        source = f"{_SPEC} {'KimiK26' if family == 'kimi-k2.6' else 'KimiK25'}ChatRequest"
+        keep = (
+            FieldRule(
+                "thinking.keep",
+                ("all", None),
+                None,
+                f"{source} thinking.keep 'all' or null (default null)",
+            )
+            if family == "kimi-k2.6"
+            else FieldRule(
+                "thinking.keep",
+                (),
+                None,
+                f"{source}: thinking has only type (additional properties false)",
+            )
+        )
+        return {
+            "thinking.type": FieldRule(
+                "thinking.type",
+                ("enabled", "disabled"),
+                "enabled",
+                f"{source} thinking.type enabled/disabled, default enabled (kimi-api.md §3.3)",
+            ),
+            "thinking.keep": keep,
+            "reasoning_effort": effort,
+        }
+    why = f"kimi-api.md §3.2/§3.3: {family} has no thinking switch in its request schema"
+    return {
+        "thinking.type": _not_in_schema("thinking.type", why),
+        "thinking.keep": _not_in_schema("thinking.keep", why),
+        "reasoning_effort": effort,
+    }
+
+
 def rules_for(model_id: str, thinking: bool | None = None) -> ParameterRules:
     """The parameter rules for `model_id` with thinking on (True), off (False) or default.
 
@@ -286,4 +438,5 @@ def rules_for(model_id: str, thinking: bool | None = None) -> ParameterRules:
         tool_choice_forms=frozenset(forms),
         tool_choice_source=_TOOL_CHOICE_SOURCE,
         notes=notes,
+        fields=_fields(family),
     )

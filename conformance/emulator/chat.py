@@ -204,23 +204,39 @@ def _check_tool_choice(choice: Any, tools: list[dict[str, Any]], rules: Paramete
 
 
 def _thinking_mode(body: dict[str, Any], model: str) -> bool | None:
-    """The requested thinking switch (None: the model's default); 400 on a bad value."""
+    """The requested thinking switch (None: the model's default); 400 on a refused value.
+
+    The rules are the catalog's (`FieldRule`s `thinking.type` / `thinking.keep`): where the
+    field is not in the model's schema (kimi-k3) it is ignored, as the live API does."""
     family_rules = rules_for(model)
     thinking = body.get("thinking")
-    if (
-        thinking is None
-        or family_rules.thinking_kind in {"none"}
-        or family_rules.family in {"kimi-k3", "kimi-k2-thinking"}
-    ):
+    kind = family_rules.fields["thinking.type"]
+    if thinking is None or not kind.in_schema:
         return None  # ignored, like the live API does for k3 (kimi-api.md §3.1)
-    if not isinstance(thinking, dict) or thinking.get("type") not in {"enabled", "disabled"}:
-        raise invalid("Invalid request: thinking.type must be one of enabled, disabled")
-    if family_rules.thinking_kind == "always-on" and thinking["type"] == "disabled":
-        raise invalid(f"Invalid request: thinking cannot be disabled for {model}")
-    keep = thinking.get("keep")
-    if keep not in {None, "all"}:
+    requested = thinking.get("type") if isinstance(thinking, dict) else None
+    if isinstance(thinking, dict) and requested in kind.refused:
+        raise invalid(f"Invalid request: thinking cannot be {requested} for {model}")
+    if kind.answer(requested) != "accepted":
+        raise invalid(f"Invalid request: thinking.type must be one of {', '.join(kind.accepted)}")
+    assert isinstance(thinking, dict)
+    keep = family_rules.fields["thinking.keep"]
+    if "keep" in thinking and keep.answer(thinking["keep"]) != "accepted":
+        if not keep.in_schema:
+            raise invalid("Invalid request: thinking.keep is not supported for this model")
         raise invalid('Invalid request: thinking.keep must be "all" or null')
-    return thinking["type"] == "enabled"
+    return requested == "enabled"
+
+
+def _check_reasoning_effort(body: dict[str, Any], rules: ParameterRules) -> None:
+    """k3's `reasoning_effort` enum (spec); elsewhere the field is ignored (§3.1)."""
+    value = body.get("reasoning_effort")
+    effort = rules.fields["reasoning_effort"]
+    if value is None or not effort.in_schema:
+        return
+    if effort.answer(value) != "accepted":
+        raise invalid(
+            f"Invalid request: reasoning_effort must be one of {', '.join(effort.accepted)}"
+        )
 
 
 def _check_int(body: dict[str, Any], name: str, minimum: int) -> int | None:
@@ -429,6 +445,7 @@ def create(body: Any, models: Mapping[str, ModelInfo], ids: Ids) -> Completion:
     messages = _check_messages(body.get("messages"), rules)
     tools = _check_tools(body.get("tools"))
     tool_choice = _check_tool_choice(body.get("tool_choice"), tools, rules)
+    _check_reasoning_effort(body, rules)
     n = _check_sampling(body, rules)
     stops = _check_stop(body.get("stop"))
     response_format = _check_response_format(body.get("response_format"))

@@ -108,3 +108,38 @@ def test_every_rule_names_its_source() -> None:
 def test_unknown_model_has_no_rules() -> None:
     with pytest.raises(KeyError):
         rules_for("openrouter/kimi")
+
+
+# --- thinking switch and reasoning effort (FieldRule) ------------------------------------
+
+
+def test_k3_reasoning_effort_both_documented_answers() -> None:
+    effort = rules_for("kimi-k3").fields["reasoning_effort"]
+    assert effort.accepted == ("low", "high", "max") and effort.default == "max"
+    assert effort.answer("high") == "accepted"
+    # spec enum (refused) vs the 2026-08-27 live calibration (not enum-checked): both pass
+    assert effort.answer("medium") == "refused-or-ignored"
+    assert "KimiK3ChatRequest" in effort.source and "calibration" in effort.source
+
+
+@pytest.mark.parametrize("model", ["kimi-k2.6", "kimi-k2.7-code", "kimi-k2.7-code-highspeed"])
+def test_reasoning_effort_is_refused_or_ignored_outside_k3(model: str) -> None:
+    effort = rules_for(model).fields["reasoning_effort"]
+    assert not effort.in_schema and effort.answer("low") == "refused-or-ignored"
+
+
+def test_thinking_type_per_model() -> None:
+    k26 = rules_for("kimi-k2.6").fields["thinking.type"]
+    assert (k26.answer("enabled"), k26.answer("disabled")) == ("accepted", "accepted")
+    code = rules_for("kimi-k2.7-code-highspeed").fields["thinking.type"]
+    assert (code.answer("enabled"), code.answer("disabled")) == ("accepted", "refused")
+    assert "KimiK27CodeChatRequest" in code.source
+    k3 = rules_for("kimi-k3").fields["thinking.type"]
+    assert k3.answer("disabled") == "refused-or-ignored" and "ignores" in k3.source
+    assert rules_for("kimi-k3", False).thinking  # always on, whatever is asked
+
+
+def test_keep_per_model() -> None:
+    assert rules_for("kimi-k2.6").fields["thinking.keep"].default is None
+    code = rules_for("kimi-k2.7-code").fields["thinking.keep"]
+    assert code.default == "all" and code.answer("none") == "refused"

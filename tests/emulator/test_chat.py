@@ -8,10 +8,14 @@ from typing import Any
 import jsonschema
 import pytest
 
+from conformance.contract.catalog import DEFAULT_MODELS, LEGACY_MODELS
 from conformance.contract.schemas import check
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
 
+# moonshot-v1 (retired 2026-08-31) is the family whose sampling may be changed: served here
+# on purpose, next to the current line-up.
+WITH_LEGACY = (*DEFAULT_MODELS, *LEGACY_MODELS)
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
 WEATHER = {
     "type": "function",
@@ -40,7 +44,7 @@ def post(body: dict[str, Any], emulator: Emulator | None = None) -> tuple[int, A
         {"authorization": f"Bearer {DEFAULT_KEY}"},
         json.dumps(body).encode(),
     )
-    response = (emulator or Emulator()).handle(request)
+    response = (emulator or Emulator(models=WITH_LEGACY)).handle(request)
     if response.stream is not None:
         return response.status, b"".join(response.stream)
     return response.status, json.loads(response.body)
@@ -515,3 +519,41 @@ def test_stream_is_lazy() -> None:
     stream = Emulator().handle(request).stream
     assert stream is not None and not isinstance(stream, (list, tuple, bytes))
     assert next(iter(stream)).startswith(b"data: {")
+
+
+# --- the per-model thinking switch and reasoning effort (catalog FieldRules) ------------
+
+
+@pytest.mark.parametrize("effort", ["low", "high", "max"])
+def test_k3_takes_each_documented_reasoning_effort_and_still_thinks(effort: str) -> None:
+    answer = ok({"model": "kimi-k3", "messages": USER, "reasoning_effort": effort})
+    assert answer["choices"][0]["message"]["reasoning_content"]
+
+
+@pytest.mark.parametrize("effort", ["medium", "", 3])
+def test_k3_refuses_a_reasoning_effort_outside_the_spec_enum(effort: Any) -> None:
+    status, document = post({"model": "kimi-k3", "messages": USER, "reasoning_effort": effort})
+    assert status == 400 and document["error"]["type"] == "invalid_request_error"
+    assert "low, high, max" in document["error"]["message"]
+
+
+@pytest.mark.parametrize("model", ["kimi-k2.6", "kimi-k2.7-code-highspeed"])
+def test_reasoning_effort_is_ignored_where_it_is_not_in_the_schema(model: str) -> None:
+    answer = ok({"model": model, "messages": USER, "reasoning_effort": "low"})
+    assert answer["model"] == model
+
+
+@pytest.mark.parametrize("kind", ["disabled", "enabled"])
+def test_k3_ignores_the_thinking_switch_and_keeps_thinking(kind: str) -> None:
+    answer = ok({"model": "kimi-k3", "messages": USER, "thinking": {"type": kind}})
+    assert answer["choices"][0]["message"]["reasoning_content"]
+
+
+@pytest.mark.parametrize("model", ["kimi-k2.7-code", "kimi-k2.7-code-highspeed"])
+def test_k27_code_keep_accepts_only_all(model: str) -> None:
+    for keep in ("all", None):
+        ok({"model": model, "messages": USER, "thinking": {"type": "enabled", "keep": keep}})
+    status, document = post(
+        {"model": model, "messages": USER, "thinking": {"type": "enabled", "keep": "none"}}
+    )
+    assert status == 400 and "keep" in document["error"]["message"]

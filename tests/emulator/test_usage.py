@@ -50,7 +50,7 @@ def whole(usage: dict[str, Any]) -> dict[str, int]:
     return {k: usage[k] for k in ("prompt_tokens", "completion_tokens", "total_tokens")}
 
 
-@pytest.mark.parametrize("model", ["kimi-k2.6", "moonshot-v1-8k"])
+@pytest.mark.parametrize("model", ["kimi-k2.6", "kimi-k3"])
 @pytest.mark.parametrize("include_usage", [True, False])
 def test_a_stream_adding_up_chunk_usage_counts_it_once(model: str, include_usage: bool) -> None:
     body = {"model": model, "messages": USER}
@@ -114,7 +114,7 @@ def test_another_model_tools_or_emulator_is_another_cache() -> None:
     emulator = Emulator()
     cached(emulator, [SYSTEM, *USER])
     assert cached(Emulator(), [SYSTEM, *USER]) is None
-    other = {"model": "moonshot-v1-8k", "messages": [SYSTEM, *USER]}
+    other = {"model": "kimi-k3", "messages": [SYSTEM, *USER]}
     assert "cached_tokens" not in post(emulator, other)[1]["usage"]
     tool = {"type": "function", "function": {"name": "noop", "parameters": {"type": "object"}}}
     assert cached(emulator, [SYSTEM, *USER], tools=[tool], tool_choice="none") is None
