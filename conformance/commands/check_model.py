@@ -1,8 +1,17 @@
-"""`kimi-conformance check-model ID [ID ...]`: native Moonshot model ID, or a gateway's?
+"""`kimi-conformance check-model ID [ID ...]`: current, retired, unknown, or a gateway's?
 
-Prints one line per ID. Exit 0 when every ID is a plausible native Moonshot ID, 1 when any
-is a third-party (gateway, Hugging Face, Kimi Code) or malformed ID; the line names the
-likely gateway and the native ID to use instead.
+Prints one line per ID, judged by `conformance.contract.lineup` (the same answer `lint`,
+`--models` and the emulator give):
+
+- `ok`: a current Moonshot model ID;
+- `warn`: shaped like a Moonshot ID but not in the known line-up (newer than this
+  release, or a typo: the closest current ID is named); use it if `GET /v1/models`
+  lists it;
+- `FAIL`: retired (with the date and the replacement), or a third-party (gateway,
+  Hugging Face, Kimi Code) or malformed ID (the likely gateway and the current ID to
+  use instead).
+
+Exit 0 when no line is `FAIL`, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -10,7 +19,9 @@ from __future__ import annotations
 import argparse
 import re
 
-from conformance.contract.model_ids import classify
+from conformance.contract.catalog import current_ids
+from conformance.contract.lineup import standing
+from conformance.contract.model_ids import closest
 from conformance.errors import EXIT_FAILED, EXIT_OK
 
 
@@ -26,8 +37,17 @@ def _shown(model_id: str) -> str:
 def run(args: argparse.Namespace) -> int:
     failed = False
     for model_id in args.ids:
-        verdict = classify(model_id)
-        failed = failed or not verdict.native
-        status = "ok  " if verdict.native else "FAIL"
-        print(f"{status} {_shown(verdict.reason)}")
+        judged = standing(model_id)
+        line = judged.line
+        if judged.status == "current":
+            status = "ok  "
+        elif judged.status == "unknown":
+            status = "warn"
+            hint = closest(model_id, current_ids())
+            if hint and hint != model_id:
+                line = line.removesuffix(".") + f" (closest current ID: '{hint}')."
+        else:
+            status = "FAIL"
+            failed = True
+        print(f"{status} {_shown(line)}")
     return EXIT_FAILED if failed else EXIT_OK

@@ -16,8 +16,10 @@ Gateways publish Kimi models under their own IDs (kimi-api.md §10): provider pr
 The classifier works by pattern, not by a list, so that IDs of models released tomorrow
 are judged the same way: it peels the gateway decorations off, normalises the rest, and
 accepts the result when it has a native shape (`kimi-k<major>[.<minor>][-word…]`,
-`moonshot-v<n>-…`, `kimi-<word>…`). Whether a native-shaped ID is *retired* is not its
-job: see `conformance.contract.retired`.
+`moonshot-v<n>-…`, `kimi-<word>…`). Whether a native-shaped ID is current, retired or
+unknown is `conformance.contract.lineup`'s job; a gateway ID is translated only to a
+*current* model: to the retired table's replacement when its Moonshot form was retired,
+and to nothing (use an ID `GET /models` lists) when its Moonshot form is unknown.
 """
 
 from __future__ import annotations
@@ -70,8 +72,11 @@ class Verdict:
     model_id: str
     native: bool  # plausible native Moonshot ID
     gateway: str | None  # the likely gateway/provider whose ID this is, when recognisable
-    suggestion: str | None  # the native ID to use instead, when derivable
+    suggestion: str | None  # the current native ID to use instead, when derivable
     reason: str  # one sentence a user can act on
+    # The Moonshot form of a non-native ID, current or not (`Kimi-K2-Instruct` ->
+    # `kimi-k2-0711-preview`, retired): what the sampling rules of a version key on.
+    native_equivalent: str | None = None
 
 
 # --- native shapes ------------------------------------------------------------------------
@@ -206,10 +211,28 @@ def _native_equivalent(core: str) -> str | None:
 # --- the public functions ---------------------------------------------------------------------
 
 
+def _current(equivalent: str | None) -> tuple[str | None, str]:
+    """The current model to suggest for a Moonshot form, and a clause on why it differs."""
+    from conformance.contract.catalog import current_ids
+    from conformance.contract.retired import retirement
+
+    if equivalent is None or equivalent in current_ids():
+        return equivalent, ""
+    entry = retirement(equivalent)
+    if entry is not None:
+        return entry.replacement, (
+            f" for '{equivalent}', which Moonshot retired on {entry.retired_on.isoformat()}"
+        )
+    return None, (
+        f" for '{equivalent}', which is not in the known line-up ({', '.join(current_ids())})"
+    )
+
+
 def _kimi_code(model_id: str, match: re.Match[str]) -> Verdict:
-    suggestion = None
+    equivalent = None
     if match["major"]:
-        suggestion = f"kimi-k{match['major']}" + (f".{match['minor']}" if match["minor"] else "")
+        equivalent = f"kimi-k{match['major']}" + (f".{match['minor']}" if match["minor"] else "")
+    suggestion, why = _current(equivalent)
     instead = f"use '{suggestion}'" if suggestion else "use an ID listed by GET /v1/models"
     return Verdict(
         model_id,
@@ -217,9 +240,10 @@ def _kimi_code(model_id: str, match: re.Match[str]) -> Verdict:
         gateway=KIMI_CODE,
         suggestion=suggestion,
         reason=(
-            f"{model_id!r} is a Kimi Code (subscription) model ID, served only by "
+            f"{model_id!r} is a Kimi Code (subscription) model ID{why}, served only by "
             f"api.kimi.com/coding with Kimi Code keys; with {_API} {instead}."
         ),
+        native_equivalent=equivalent,
     )
 
 
@@ -261,22 +285,28 @@ def classify(model_id: str) -> Verdict:
     core, version_mark = _native_version(peeled.core)
     if version_mark:
         marks.append((_version_gateway(version_mark, marks), version_mark))
-    suggestion = _native_equivalent(core)
+    equivalent = _native_equivalent(core)
+    suggestion, why = _current(equivalent)
     gateway = _name_gateway(marks)
     what = ", ".join(dict.fromkeys(mark for _, mark in marks)) or "an unfamiliar shape"
     if suggestion is None:
         reason = (
-            f"{model_id!r} is not a Moonshot model ID ({what}); "
+            f"{model_id!r} is not a Moonshot model ID ({what}){why}; "
             f"use an ID listed by GET /v1/models, e.g. 'kimi-k2.6'."
         )
     elif gateway is None:
-        reason = f"{model_id!r} is not a Moonshot model ID ({what}); use '{suggestion}'."
+        reason = f"{model_id!r} is not a Moonshot model ID ({what}){why}; use '{suggestion}'."
+    elif why:
+        reason = (
+            f"{model_id!r} is a third-party model ID (likely {gateway}; {what}){why}; "
+            f"use '{suggestion}'."
+        )
     else:
         reason = (
             f"{model_id!r} is a third-party model ID (likely {gateway}; {what}); "
             f"{_API} expects '{suggestion}'."
         )
-    return Verdict(model_id, False, gateway, suggestion, reason)
+    return Verdict(model_id, False, gateway, suggestion, reason, equivalent)
 
 
 def _version_gateway(version_mark: str, marks: list[tuple[str | None, str]]) -> str | None:

@@ -15,8 +15,8 @@ from conformance.contract.base_url import (
     is_console_host,
     is_loopback,
 )
+from conformance.contract.lineup import standing
 from conformance.contract.model_ids import KIMI_CODE, classify
-from conformance.contract.retired import retirement
 from conformance.lint.findings import Finding, LintResult
 from conformance.lint.walk import iter_files, read_text
 
@@ -158,15 +158,16 @@ def _check_models(
         verdict = classify(value)
         if verdict.native:
             natives.append((file.position(offset)[0], value))
-            entry = retirement(value)
-            if entry:
+            judged = standing(value)  # the line-up check-model and --models use
+            entry = judged.retired
+            if judged.status == "retired" and entry is not None:
                 findings.append(file.finding(
                     offset, "retired-model",
                     f"'{value}' was retired (by {entry.retired_on.isoformat()}) and now "
                     "answers 404 resource_not_found_error.",
                     f"Use '{entry.replacement}' (source: {entry.source}).",
                 ))  # fmt: skip
-        elif moonshot_file and (verdict.suggestion or verdict.gateway == KIMI_CODE):
+        elif moonshot_file and (verdict.native_equivalent or verdict.gateway == KIMI_CODE):
             instead = f"Use '{verdict.suggestion}'" if verdict.suggestion else "Use an ID"
             findings.append(file.finding(
                 offset, "gateway-model-id",
@@ -175,8 +176,9 @@ def _check_models(
                 f"{instead} from GET /v1/models, or call the gateway with its own base URL "
                 "and key.",
             ))  # fmt: skip
-            if verdict.suggestion:
-                natives.append((file.position(offset)[0], verdict.suggestion))
+            native = verdict.native_equivalent or verdict.suggestion
+            if native:
+                natives.append((file.position(offset)[0], native))
     return findings, natives
 
 

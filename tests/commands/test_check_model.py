@@ -7,10 +7,45 @@ import pytest
 from conformance.cli import main
 
 
-def test_native_ids_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check-model", "kimi-k2.6", "moonshot-v1-8k-vision-preview"]) == 0
+def test_current_ids_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-model", "kimi-k2.6", "kimi-k3", "kimi-k2.7-code-highspeed"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 2 and all(line.startswith("ok") for line in lines)
+    assert len(lines) == 3 and all(line.startswith("ok") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "date"),
+    [
+        ("kimi-latest", "2026-07-09"),
+        ("kimi-k2-0711-preview", "2026-06-12"),
+        ("moonshot-v1-8k", "2026-08-31"),
+        ("kimi-k2.5", "2026-08-31"),
+    ],
+)
+def test_a_retired_id_exits_1_with_date_and_replacement(
+    capsys: pytest.CaptureFixture[str], model_id: str, date: str
+) -> None:
+    assert main(["check-model", model_id]) == 1
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("FAIL") and date in line and "use 'kimi-k2.6'" in line
+
+
+def test_a_gateway_id_of_a_retired_model_recommends_a_current_one(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check-model", "moonshotai/Kimi-K2-Instruct"]) == 1
+    line = capsys.readouterr().out.strip()
+    assert "kimi-k2-0711-preview" in line and "retired on 2026-06-12" in line
+    assert line.endswith("use 'kimi-k2.6'.")
+
+
+def test_an_unknown_moonshot_shaped_id_warns_with_the_closest_current_id(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["check-model", "kimi-k2.66"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("warn") and "not in the known line-up" in line
+    assert "closest current ID: 'kimi-k2.6'" in line
 
 
 def test_a_gateway_id_exits_1_naming_gateway_and_native_id(

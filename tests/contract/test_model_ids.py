@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.contract import model_ids
+from conformance.contract.catalog import current_ids
+from conformance.contract.lineup import standing
 from conformance.contract.model_ids import (
     MODEL_CHOICE_RULE,
     Verdict,
@@ -137,10 +139,17 @@ def test_gateway_ids_are_flagged_named_and_mapped(
 ) -> None:
     verdict = classify(model_id)
     assert not verdict.native
-    assert (verdict.gateway, verdict.suggestion) == (gateway, suggestion)
+    assert (verdict.gateway, verdict.native_equivalent) == (gateway, suggestion)
     if suggestion is not None:
         assert suggestion in verdict.reason
         assert classify(suggestion).native or verdict.gateway == model_ids.KIMI_CODE
+    # Translated only to a current model: a retired Moonshot form to its replacement.
+    current = standing(suggestion).status == "current" if suggestion else False
+    if current:
+        assert verdict.suggestion == suggestion
+    elif verdict.suggestion is not None:
+        assert standing(verdict.suggestion).status == "current", verdict
+        assert f"'{verdict.suggestion}'" in verdict.reason and "retired on" in verdict.reason
     assert "\n" not in verdict.reason
 
 
@@ -241,7 +250,9 @@ def test_every_gateway_transformation_of_a_future_id_is_flagged_and_maps_back(
     for variant in variants:
         verdict = classify(variant)
         assert not verdict.native, variant
-        assert verdict.suggestion == native, (variant, verdict)
+        assert verdict.native_equivalent == native, (variant, verdict)
+        # never suggested unless current: an ID newer than the catalog is not vouched for
+        assert verdict.suggestion in (None, *current_ids()), (variant, verdict)
 
 
 # -- the rules a run applies: the model tested comes from GET /models --------------------
