@@ -166,8 +166,12 @@ def _post(body):
 
 
 def test_emulator_rejects_a_tool_message_answering_no_call():
+    from conformance.contract.catalog import rules_for
+
+    # thinking off: a thinking model would also want reasoning_content on the tool call
     models = Emulator().models
-    model = next(m.id for m in models if not m.supports_reasoning)
+    model = next(m.id for m in models if rules_for(m.id).thinking_kind == "toggle")
+    off = {"thinking": {"type": "disabled"}}
     call = {"id": "c1", "type": "function", "function": {"name": "f00", "arguments": "{}"}}
     tools = [{"type": "function", "function": {"name": "f00", "parameters": {"type": "object"}}}]
     user = {"role": "user", "content": "hi"}
@@ -177,10 +181,11 @@ def test_emulator_rejects_a_tool_message_answering_no_call():
             "model": model,
             "tools": tools,
             "messages": [user, {"role": "assistant", "content": "", "tool_calls": [call]}, answer],
+            **off,
         }
     )
     assert good.status == 200
     for messages in ([answer, user], [user, {**answer, "tool_call_id": "c2"}], [user, answer]):
-        response = _post({"model": model, "tools": tools, "messages": messages})
+        response = _post({"model": model, "tools": tools, "messages": messages, **off})
         assert response.status == 400
         assert "must answer a tool call" in json.loads(response.body)["error"]["message"]
