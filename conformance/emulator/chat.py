@@ -21,6 +21,7 @@ from conformance.emulator import tokens
 from conformance.emulator.http import ApiError
 from conformance.emulator.ids import Ids, digest
 from conformance.emulator.json_mode import json_reply
+from conformance.emulator.tool_schemas import enforce as enforce_mfjs
 
 __all__ = ["Completion", "create", "invalid", "sse_events"]
 
@@ -449,6 +450,7 @@ def create(body: Any, models: Mapping[str, ModelInfo], ids: Ids) -> Completion:
     n = _check_sampling(body, rules)
     stops = _check_stop(body.get("stop"))
     response_format = _check_response_format(body.get("response_format"))
+    enforce_mfjs(body)
     partial = messages[-1].get("partial") is True
     if partial and response_format["type"] == "json_object":
         raise invalid(

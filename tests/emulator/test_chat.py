@@ -26,7 +26,7 @@ WEATHER = {
             "type": "object",
             "properties": {
                 "city": {"type": "string", "minLength": 2},
-                "unit": {"enum": ["celsius", "fahrenheit"]},
+                "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
                 "days": {"type": "integer", "minimum": 1, "maximum": 7},
                 "tags": {"type": "array", "items": {"type": "string"}, "minItems": 1},
             },

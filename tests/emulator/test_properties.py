@@ -33,7 +33,7 @@ scalar = st.sampled_from(
         {"type": "integer", "minimum": 3},
         {"type": "number", "maximum": -1},
         {"type": "boolean"},
-        {"enum": ["a", "b"]},
+        {"type": "string", "enum": ["a", "b"]},
         {"type": "array", "items": {"type": "string"}, "minItems": 2},
     ]
 )

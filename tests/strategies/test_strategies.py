@@ -286,3 +286,13 @@ def test_stream_options_strategy_follows_the_schema() -> None:
 
     draw()
     assert {"null", "", "include_usage=True", "include_usage=False"} <= seen
+
+
+@FAST
+@given(strategies.tools())
+def test_generated_tool_schemas_are_mfjs(tools: list[dict[str, Any]]) -> None:
+    """The emulator, like the API, refuses a tool schema that is not MFJS: the valid
+    requests must only carry MFJS schemas (warnings, e.g. over 5 levels, are allowed)."""
+    from conformance.contract import mfjs
+
+    assert [str(v) for v in mfjs.check_document(tools) if v.is_error] == []
