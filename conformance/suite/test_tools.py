@@ -7,6 +7,10 @@ thinking model needs the assistant turn's `reasoning_content` back, and leaving 
 gets the documented 400. `tool_choice`: `auto` and `none` are documented for every model
 (the `required` and named-function forms are contested for some models, §3.3 ⚠, so only
 the documented rejection of a named function while thinking is checked).
+
+Tool schemas must be Moonshot Flavored JSON Schema (MFJS, kimi-api.md §3.8): one that is
+not gets the captured 400, and a rich one that is (anyOf, `$defs`/`$ref`, enums, nested
+objects) is accepted and answered with a call that follows it. Two requests, both small.
 """
 
 import copy
@@ -158,3 +162,124 @@ def test_duplicate_function_name_rejected(raw, kimi_model):
     assert "function name" in message and "is duplicated" in message, (
         f"expected the documented 'function name ... is duplicated', got {message!r}"
     )
+
+
+# --- Moonshot Flavored JSON Schema ------------------------------------------------------
+
+# The API's 400 for a tool schema that is not MFJS, quoting walle's error. Evidence:
+# captured (kimi-api.md §3.8: MoonshotAI/kimi-cli#2531 with this very schema, #1595,
+# #2061; nicobailon/pi-subagents#127 for the raw body).
+MFJS_REJECTED = "tools.function.parameters is not a valid moonshot flavored json schema"
+MFJS_DETAIL = (
+    "At path 'properties.options': when using anyOf, type should be defined in anyOf "
+    "items instead of the parent schema"
+)
+NOT_MFJS_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "ask_questions",
+        "description": "Ask the user a question.",
+        "parameters": {
+            "type": "object",
+            "properties": {
+                "options": {"type": "array", "anyOf": [{"type": "array"}, {"type": "null"}]}
+            },
+        },
+    },
+}
+# MFJS with a bit of everything walle allows; the required arguments stay short so a
+# small budget holds the call.
+RICH_MFJS_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "plan_trip",
+        "description": "Plan a trip for one traveller.",
+        "parameters": {
+            "type": "object",
+            "title": "PlanTrip",
+            "properties": {
+                "mode": {"type": "string", "enum": ["train", "plane"], "description": "How"},
+                "traveller": {"$ref": "#/$defs/Person"},
+                "budget": {
+                    "anyOf": [{"type": "integer", "minimum": 0}, {"type": "null"}],
+                    "description": "In euros, or null for no limit",
+                },
+                "stops": {"type": "array", "items": {"$ref": "#/$defs/Stop"}, "maxItems": 5},
+            },
+            "required": ["mode", "traveller"],
+            "additionalProperties": False,
+            "$defs": {
+                "Person": {
+                    "type": "object",
+                    "properties": {"name": {"type": "string"}, "age": {"type": "integer"}},
+                    "required": ["name"],
+                    "additionalProperties": False,
+                },
+                "Stop": {
+                    "type": "object",
+                    "properties": {
+                        "city": {"type": "string"},
+                        "nights": {"type": "integer", "minimum": 1},
+                    },
+                    "required": ["city"],
+                },
+            },
+        },
+    },
+}
+RICH_MAX_TOKENS = 64
+
+
+@pytest.fixture(scope="module")
+def rich_tool_body(kimi_model):
+    return payloads.chat(
+        kimi_model,
+        "Plan a train trip for Ada with the plan_trip tool.",
+        max_tokens=RICH_MAX_TOKENS,
+        tools=[RICH_MFJS_TOOL],
+        tool_choice="auto",
+    )
+
+
+@pytest.fixture(scope="module")
+def rich_tool_answer(kimi_run, _session_cassette, rich_tool_body):
+    """One request judged by two checks: accepted, and the call follows the schema."""
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-rich-tool",
+        lambda: kimi_run.target.http().post("chat/completions", json=rich_tool_body),
+    )
+
+
+def test_non_mfjs_tool_schema_rejected(raw, kimi_model):
+    """`type` beside `anyOf` (the schema of kimi-cli#2531) is not MFJS: the captured 400."""
+    body = payloads.chat(kimi_model, tools=[NOT_MFJS_TOOL])
+    document = expect_error(
+        raw.post("chat/completions", json=body),
+        status=400,
+        types=["invalid_request_error"],
+        message=MFJS_REJECTED,
+    )
+    message = str(document["error"]["message"])
+    assert MFJS_DETAIL in message, (
+        f"expected walle's detail <{MFJS_DETAIL}> in the 400, got {message!r}"
+    )
+
+
+def test_rich_mfjs_tool_schema_accepted(rich_tool_answer):
+    """anyOf, `$defs`/`$ref`, enums, nested objects, `title`: all MFJS, so accepted."""
+    expect_json(rich_tool_answer, "chat.completion")
+
+
+def test_rich_mfjs_tool_call_conforms(rich_tool_answer, rich_tool_body):
+    """The call the model makes with that tool follows its schema (through the `$ref`s)."""
+    choice = expect_json(rich_tool_answer, "chat.completion")["choices"][0]
+    calls = choice["message"].get("tool_calls")
+    if not calls:
+        pytest.skip(
+            f"the model made no call (finish_reason {choice['finish_reason']!r}, at most "
+            f"{RICH_MAX_TOKENS} tokens): nothing to judge"
+        )
+    problems = tool_call_problems(calls, rich_tool_body["tools"])
+    assert not problems, "tool calls:\n  " + "\n  ".join(problems)

@@ -45,6 +45,25 @@ def _lenient(body):
     return body
 
 
+def _names(body):
+    return {t["function"]["name"] for t in body.get("tools") or []}
+
+
+def _mfjs_not_enforced(body):
+    """Accept the non-MFJS tool: give it a schema without the broken anyOf."""
+    for tool in body.get("tools") or []:
+        if tool["function"]["name"] == "ask_questions":
+            tool["function"]["parameters"] = {"type": "object", "properties": {}}
+    return body
+
+
+def _rich_call_breaks_schema(request, document):
+    body = chat_body(request)
+    if body and "plan_trip" in _names(body):
+        for call in document["choices"][0]["message"].get("tool_calls") or []:
+            call["function"]["arguments"] = json.dumps({"mode": "bus", "traveller": {}})
+
+
 MUTATIONS = {
     # mutation id: (mutation, checks that must fail, a check that must still pass)
     "arguments-break-schema-and-round-trip-refused": (
@@ -64,6 +83,26 @@ MUTATIONS = {
             "test_duplicate_function_name_rejected",
         },
         "test_tool_result_round_trip",
+    ),
+    # MFJS: one rule each.
+    "non-mfjs-schema-accepted": (
+        edit_request(_mfjs_not_enforced),
+        {"test_non_mfjs_tool_schema_rejected"},
+        "test_rich_mfjs_tool_schema_accepted",
+    ),
+    "rich-mfjs-schema-refused": (
+        reject(
+            lambda body: "plan_trip" in _names(body),
+            "Invalid request: tools.function.parameters is not a valid moonshot flavored json "
+            "schema, details: <At path 'properties.traveller': $ref is not allowed>",
+        ),
+        {"test_rich_mfjs_tool_schema_accepted"},
+        "test_non_mfjs_tool_schema_rejected",
+    ),
+    "rich-mfjs-call-breaks-schema": (
+        patch_json("/chat/completions", _rich_call_breaks_schema),
+        {"test_rich_mfjs_tool_call_conforms"},
+        "test_rich_mfjs_tool_schema_accepted",
     ),
 }
 
