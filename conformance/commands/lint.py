@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "Suppress a finding with a comment on its line or the line above: "
         "'# kimi-conformance: ignore[rule-id]' (or '// …'); rules: base-url, "
-        "gateway-model-id, retired-model, sampling-param, hardcoded-key."
+        "gateway-model-id, retired-model, sampling-param, hardcoded-key, tool-schema."
     )
 
 

@@ -80,6 +80,7 @@ __all__ = [
     "check_document",
     "check_json",
     "function_name_problem",
+    "is_tool",
     "is_valid",
     "nested_deeper_than",
     "schemas_in",
@@ -1528,7 +1529,8 @@ def _is_mcp_tool(value: Any) -> bool:
     )
 
 
-def _is_tool(value: Any) -> bool:
+def is_tool(value: Any) -> bool:
+    """A tool definition: OpenAI `{"function": {...}}` or MCP `{"name", "inputSchema"}`."""
     return _is_openai_tool(value) or _is_mcp_tool(value)
 
 
@@ -1636,7 +1638,7 @@ def check_document(
     `NotAToolDocument` for anything else that is not a JSON object."""
     if isinstance(document, list):
         for i, item in enumerate(document):
-            if not _is_tool(item):
+            if not is_tool(item):
                 raise NotAToolDocument(
                     f"a JSON array, but item {i} is not a tool; expected a schema (an "
                     "object), a tool, a list of tools or a chat request body"
@@ -1674,7 +1676,7 @@ def schemas_in(document: Any) -> Iterator[tuple[str, Any]]:
         for i, item in enumerate(document):
             yield from _tool_schema(f"tools[{i}]", item)
     elif isinstance(document, dict):
-        if _is_tool(document):
+        if is_tool(document):
             yield from _tool_schema("tool", document)
         elif document.get("type") == "json_schema" and isinstance(
             document.get("json_schema"), Mapping

@@ -18,6 +18,13 @@ Rules (id, default severity):
   ID, or a fixed sampling parameter (temperature, top_p, n, presence/frequency penalty)
   changed for a model that forbids it (kimi-k2.5 and newer).
 - `hardcoded-key` (error): `sk-` followed by a long token. The key is never echoed.
+- `tool-schema` (error): a tool's `parameters` (OpenAI or MCP `inputSchema`), a
+  `response_format` JSON schema or a function name that Moonshot refuses: not Moonshot
+  Flavored JSON Schema, judged like MoonshotAI/walle (`conformance.contract.mfjs`), at
+  the line of the offending keyword with the fix where it is mechanical. Found in JSON and
+  YAML files (tool lists, MCP `tools/list` answers, request bodies) and in Python literals
+  passed as `tools=` / `response_format=` (or module-level names bound to them). walle's
+  documented-only limits are warnings, a subschema without `type` a note.
 
 Suppression: a comment on the offending line, or alone on the line above it::
 
@@ -28,7 +35,8 @@ Suppression: a comment on the offending line, or alone on the line above it::
 Files scanned: Python, JavaScript/TypeScript, YAML, TOML, JSON and `.env` files (any file
 named explicitly). Skipped: `node_modules`, `.git`, virtualenvs (`.venv`, `venv`, any
 directory holding `pyvenv.cfg`), `__pycache__`, build directories, binary files and files
-over 1 MB. Scanning is line based, so it is fast and never executes or parses the code.
+over 1 MB. Scanning is line based (`tool-schema` parses JSON, YAML and Python's syntax
+tree), so it is fast and never executes the code.
 """
 
 from __future__ import annotations

@@ -25,6 +25,11 @@ RULES: dict[str, RuleInfo] = {
         RuleInfo("retired-model", "warning", "A retired Moonshot model ID (answers 404)."),
         RuleInfo("sampling-param", "error", "A sampling parameter the model's rules do not allow."),
         RuleInfo("hardcoded-key", "error", "An API key written into a file."),
+        RuleInfo(
+            "tool-schema",
+            "error",
+            "A tool or response schema Moonshot refuses: not Moonshot Flavored JSON Schema.",
+        ),
     )
 }
 
@@ -39,13 +44,16 @@ class Finding:
     rule: str
     message: str
     fix: str
+    level: str = ""  # this finding's severity when it is not the rule's own
 
     @property
     def severity(self) -> str:
-        return RULES[self.rule].severity
+        return self.level or RULES[self.rule].severity
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "severity": self.severity}
+        found = asdict(self)
+        del found["level"]
+        return {**found, "severity": self.severity}
 
 
 @dataclass

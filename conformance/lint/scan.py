@@ -17,6 +17,7 @@ from conformance.contract.base_url import (
 )
 from conformance.contract.lineup import standing
 from conformance.contract.model_ids import KIMI_CODE, classify
+from conformance.lint import tool_schema
 from conformance.lint.findings import Finding, LintResult
 from conformance.lint.walk import iter_files, read_text
 
@@ -82,9 +83,14 @@ class _File:
 
     def finding(self, offset: int, rule: str, message: str, fix: str) -> Finding | None:
         line, column = self.position(offset)
+        return self.finding_at(line, column, rule, message, fix)
+
+    def finding_at(
+        self, line: int, column: int, rule: str, message: str, fix: str, level: str = ""
+    ) -> Finding | None:
         if self.suppressed(line, rule):
             return None
-        return Finding(self.display, line, column, rule, message, fix)
+        return Finding(self.display, line, column, rule, message, fix, level)
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -257,6 +263,10 @@ def scan_text(display: str, text: str) -> list[Finding]:
             found += _check_params(file, natives)
     if "sk-" in text:
         found += _check_keys(file)
+    found += (
+        file.finding_at(s.line, s.column, "tool-schema", s.message, s.fix, s.severity)
+        for s in tool_schema.scan(display, text)
+    )
     return sorted(f for f in found if f is not None)
 
 

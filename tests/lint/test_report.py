@@ -117,7 +117,7 @@ def test_the_structure_check_can_fail(result) -> None:  # type: ignore[no-untype
 
 def test_json_lists_every_finding(result) -> None:  # type: ignore[no-untyped-def]
     document = json.loads(to_json(result))
-    assert document["files_scanned"] == 11
+    assert document["files_scanned"] == 17
     assert {(f["rule"], f["path"], f["line"]) for f in document["findings"]} == {
         (f.rule, f.path, f.line) for f in result.findings
     }

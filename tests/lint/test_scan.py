@@ -27,6 +27,19 @@ EXPECTED = {
     ("base-url", "web/client.ts", 5),  # full endpoint as baseURL
     ("sampling-param", "web/client.ts", 13),  # top_p 0.9
     ("sampling-param", "web/client.ts", 14),  # n 2
+    # tool-schema: MFJS violations in real-world-shaped tool definitions
+    ("tool-schema", "app/tools.py", 17),  # type beside anyOf (kimi-cli#2531)
+    ("tool-schema", "app/tools.py", 32),  # format in a response_format schema
+    ("tool-schema", "config/agent.yaml", 25),  # minimum above maximum
+    ("tool-schema", "mcp/tools_list.json", 28),  # enum without type (JetBrains MCP)
+    ("tool-schema", "mcp/tools_list.json", 46),  # root type beside anyOf (Notion MCP)
+    ("tool-schema", "mcp/tools_list.json", 82),  # "search.files" is no function name
+    ("tool-schema", "tools/pydantic_tools.json", 17),  # pydantic: format
+    ("tool-schema", "tools/pydantic_tools.json", 31),  # pydantic: description beside $ref
+    ("tool-schema", "tools/pydantic_tools.json", 49),  # pydantic: default beside anyOf
+    ("tool-schema", "tools/zod_tools.json", 16),  # zod: exclusiveMinimum
+    ("tool-schema", "tools/zod_tools.json", 20),  # zod: format
+    ("tool-schema", "tools/zod_tools.json", 33),  # zod: $schema
 }
 
 
@@ -35,12 +48,12 @@ def test_the_fixture_project_yields_exactly_the_planted_mistakes() -> None:
     assert {(f.rule, f.path, f.line) for f in result.findings} == EXPECTED
     assert len(result.findings) == len(EXPECTED)
     # node_modules, .venv, a dir with pyvenv.cfg, build/, a binary and Markdown are skipped
-    assert result.files_scanned == 11
+    assert result.files_scanned == 17
 
 
 @pytest.mark.parametrize(
     "clean", ["app/clean.py", "app/suppressed.py", "openrouter/integration.py", "config/app.toml",
-              "config/models.json"],
+              "config/models.json", "tools/clean_tools.json"],
 )  # fmt: skip
 def test_clean_and_suppressed_files_are_not_flagged(clean: str) -> None:
     assert lint_paths([PROJECT / clean]).findings == []

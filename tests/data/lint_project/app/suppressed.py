@@ -9,3 +9,5 @@ GATEWAY = "moonshotai/kimi-k2.6"  # kimi-conformance: ignore
 # kimi-conformance: ignore[sampling-param]
 TEMPERATURE = dict(model="kimi-k2.6", temperature=0.2)
 KEY = "sk-FAKEKEY0FAKEKEY0FAKEKEY0FAKEKEY0FAKEKEY0FAKEKEY0"  # kimi-conformance: ignore
+# kimi-conformance: ignore[tool-schema]
+STAMP = client.chat.completions.create(tools=[{"type": "function", "function": {"name": "stamp", "parameters": {"type": "string", "format": "date"}}}])
