@@ -139,6 +139,19 @@ def lint_figures(_quick: bool) -> list[Figure]:
     return [Figure("lint: files per second", _pick(out, r"files/second:\s+([\d,]+)"), cmd)]
 
 
+def mfjs_figures(quick: bool) -> list[Figure]:
+    out, cmd = _script("mfjs", ["--seconds", "0.3" if quick else "1"])
+    return [
+        Figure("mfjs: typical tool schemas/s (pydantic-generated, one core)",
+               _pick(out, r"typical tool schemas: .*?([\d,]+) schemas/s", "{0} schemas/s"), cmd),
+        Figure("mfjs: 128-tool lists (check_document)",
+               _pick(out, r"large tool lists: .*?([\d,.]+) lists/s = ([\d,]+) tool schemas/s",
+                     "{0} lists/s = {1} tool schemas/s"), cmd),
+        Figure("mfjs: walle's 395 cases (check_json, parsing included)",
+               _pick(out, r"walle cases: .*?([\d,]+) schemas/s", "{0} schemas/s"), cmd),
+    ]  # fmt: skip
+
+
 def run_cost_figures(_quick: bool) -> list[Figure]:
     """Requests, tokens and wall time of a whole emulator run of the suite."""
     command = "kimi-conformance run --target emulator --report-json r.json"
@@ -172,6 +185,7 @@ SECTIONS = {
     "emulator": emulator_figures,
     "fuzz": fuzz_figures,
     "lint": lint_figures,
+    "mfjs": mfjs_figures,
     "run": run_cost_figures,
 }
 

@@ -345,6 +345,7 @@ class _Checker:
             default=1 << 30,
         )
         self._memo: dict[tuple[int, frozenset[str]], int] = {}
+        self._resolved: dict[str, dict[str, Any] | None] = {}
         self.too_complex = False
 
     # -- recording
@@ -651,9 +652,10 @@ class _Checker:
                 )
             if not isinstance(sub, dict):
                 return at, f"$defs schema must be object: {name}", ""
-            problem = _slash_in_keys(sub, (*at, name), 0)
-            if problem is not None:
-                return problem
+            if _may_hold_a_slash(sub):
+                problem = _slash_in_keys(sub, (*at, name), 0)
+                if problem is not None:
+                    return problem
         return None
 
     def _k_id(
@@ -946,19 +948,24 @@ class _Checker:
                 if problem is not None:
                     self.error(*problem)
                     self.failed.add(id(node))
-        if self.sites and not any(v.is_error for v in self.out):
+        if self.sites and not any(v.is_error for v in self.out) and self._recursive():
             self._termination()
 
     def resolve(self, ref: str) -> dict[str, Any] | None:
-        if ref == "#":
-            return self.root
-        if not ref.startswith("#/$defs/"):
-            return None
+        """The schema `ref` points at (`#` or `#/$defs/...`), or None."""
+        if ref in self._resolved:
+            return self._resolved[ref]
         node: Any = self.root
-        for part in ref[2:].split("/"):
-            node = node.get(part) if isinstance(node, dict) else None
-            if not isinstance(node, dict):
-                return None
+        if ref != "#":
+            if not ref.startswith("#/$defs/"):
+                node = None
+            else:
+                for part in ref[2:].split("/"):
+                    node = node.get(part) if isinstance(node, dict) else None
+                    if not isinstance(node, dict):
+                        node = None
+                        break
+        self._resolved[ref] = node
         return node
 
     def _expansion(self, node: dict[str, Any], ptr: tuple[Any, ...]) -> _Problem | None:
@@ -1138,6 +1145,41 @@ class _Checker:
 
     # -- termination of recursive $refs: a least fixpoint, linear in the schema's size
 
+    def _recursive(self) -> bool:
+        """Whether a $ref can reach itself again: without that, everything terminates."""
+        edges: dict[str, set[str]] = {}
+        for ref in self.refs:
+            target = self.resolve(ref)
+            found: set[str] = set()
+            stack: list[tuple[Any, int]] = [(target, 0)] if target is not None else []
+            while stack:
+                node, level = stack.pop()
+                if level > MAX_NESTING:
+                    continue
+                inner = node.get("$ref")
+                if isinstance(inner, str):
+                    found.add(inner)
+                stack.extend((child, level + 1) for child in _instance_children(node))
+            edges[ref] = found
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
+        for start in edges:
+            if start in state:
+                continue
+            path: list[tuple[str, Iterator[str]]] = [(start, iter(edges[start]))]
+            state[start] = 1
+            while path:
+                ref, following = path[-1]
+                step = next(following, None)
+                if step is None:
+                    state[ref] = 2
+                    path.pop()
+                elif state.get(step) == 1:
+                    return True
+                elif step not in state and step in edges:
+                    state[step] = 1
+                    path.append((step, iter(edges[step])))
+        return False
+
     def _termination(self) -> None:
         nodes: list[dict[str, Any]] = []
         index: dict[int, int] = {}
@@ -1247,11 +1289,16 @@ def _calc_children(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield extra
 
 
-def _schema_children(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+def _instance_children(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The subschemas an instance of `node` can reach (not its $defs)."""
     yield from _calc_children(node)
     items = node.get("items")
     if isinstance(items, dict):
         yield items
+
+
+def _schema_children(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield from _instance_children(node)
     defs = node.get("$defs")
     if isinstance(defs, dict):
         yield from (d for d in defs.values() if isinstance(d, dict))
@@ -1334,6 +1381,14 @@ def _range(
             f"make {low} at most {high}",
         )
     return None
+
+
+def _may_hold_a_slash(node: dict[str, Any]) -> bool:
+    """A cheap test before the walk: no '/' anywhere in the text, none in a key."""
+    try:
+        return "/" in json.dumps(node, ensure_ascii=False, default=str)
+    except (ValueError, RecursionError):
+        return True
 
 
 def _slash_in_keys(node: dict[str, Any], at: tuple[Any, ...], level: int) -> _Problem | None:
