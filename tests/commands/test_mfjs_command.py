@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conformance.cli import main
+from tests.commands.cli_helpers import run_cli
 
 VALID_TOOL = {
     "type": "function",
@@ -41,16 +42,8 @@ CAPTURED = {  # kimi-cli#2531's schema, as the API refused it
 
 
 def invoke(*args: str, stdin: bytes = b"") -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    fake_stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    with (
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-        pytest.MonkeyPatch.context() as mp,
-    ):
-        mp.setattr(sys, "stdin", fake_stdin)
-        code = main(["mfjs", *args])
-    return code, out.getvalue(), err.getvalue()
+    """Run `kimi-conformance mfjs` in-process; return (code, out, err)."""
+    return run_cli(["mfjs", *args], stdin)
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "doc.json") -> str:

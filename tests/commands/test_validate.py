@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conformance.cli import main
+from tests.commands.cli_helpers import run_cli
 
 GOOD_COMPLETION = {
     "id": "chatcmpl-6a976581f2033b0b7a34a4b7",
@@ -43,17 +44,8 @@ GOOD_STREAM = (
 
 
 def invoke(*args: str, stdin: bytes = b"") -> tuple[int, str, str]:
-    """Run the CLI in-process with `stdin` as standard input; return (code, out, err)."""
-    out, err = io.StringIO(), io.StringIO()
-    fake_stdin = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
-    with (
-        contextlib.redirect_stdout(out),
-        contextlib.redirect_stderr(err),
-        pytest.MonkeyPatch.context() as mp,
-    ):
-        mp.setattr(sys, "stdin", fake_stdin)
-        code = main(["validate", *args])
-    return code, out.getvalue(), err.getvalue()
+    """Run `kimi-conformance validate` in-process; return (code, out, err)."""
+    return run_cli(["validate", *args], stdin)
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "doc.json") -> str:
