@@ -13,6 +13,7 @@ are imported here, once for the whole session:
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 
 import yaml  # noqa: F401  (see above)
 
@@ -23,7 +24,7 @@ import conformance
 _SKIPPED = ("conformance.suite", "conformance.__main__", "conformance.strategies")
 
 
-def _import_all(package_path: list[str], prefix: str) -> None:
+def _import_all(package_path: Iterable[str], prefix: str) -> None:
     for module in pkgutil.iter_modules(package_path, prefix):
         if module.name.startswith(_SKIPPED):
             continue

@@ -5,6 +5,7 @@ gets the documented 400 `unsupported image url`. Nothing is fetched by the suite
 import base64
 import struct
 import zlib
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def _data_url() -> str:
 
 @pytest.fixture
 def vision_model(kimi_models, kimi_model):
-    entry = next((m for m in kimi_models["data"] if m.get("id") == kimi_model), {})
+    entry: dict[str, Any] = next((m for m in kimi_models["data"] if m.get("id") == kimi_model), {})
     if entry.get("supports_image_in") is not True:
         pytest.skip(f"GET /models says {kimi_model} does not take images (supports_image_in)")
     return kimi_model

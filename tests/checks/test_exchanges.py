@@ -31,7 +31,9 @@ def _recorder(opened: list[str]):
 
 
 def test_shared_sends_once_per_run_and_forgets_on_close():
-    run, opened, sent = FakeRun(), [], []
+    run = FakeRun()
+    opened: list[str] = []
+    sent: list[int] = []
 
     def send():
         sent.append(1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
@@ -308,7 +309,7 @@ def test_hostile_zero_depth_recursion_is_refused_with_one_error():
 
 @pytest.mark.parametrize("keyword", ["properties", "items", "anyOf", "additionalProperties"])
 def test_ten_thousand_levels_end_in_one_error(keyword):
-    schema = {"type": "string"}
+    schema: dict[str, Any] = {"type": "string"}
     for _ in range(10_000):
         if keyword == "properties":
             schema = obj(x=schema)

@@ -23,7 +23,7 @@ from conformance.errors import UsageError
 # The first kimi-k2 releases map to their dated API previews (Kimi-K2-Instruct = 0711).
 K2_0711, K2_0905 = "kimi-k2-0711-preview", "kimi-k2-0905-preview"
 OR, ORS, HF = model_ids.OPENROUTER, model_ids.OPENROUTER_STYLE, model_ids.HF_STYLE
-GATEWAY_IDS: list[tuple[str, str, str | None]] = [
+GATEWAY_IDS: list[tuple[str, str | None, str | None]] = [
     # OpenRouter
     ("moonshotai/kimi-k2", ORS, K2_0711),
     ("moonshotai/kimi-k2:free", OR, K2_0711),

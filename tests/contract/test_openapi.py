@@ -176,7 +176,7 @@ def schema_valid(name: str, doc: object) -> bool:
     return schemas.validator(name).is_valid(doc)
 
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3},
     "error": {
         "error": {"message": "Invalid Authentication", "type": "invalid_authentication_error"}

@@ -152,7 +152,7 @@ def _example_params() -> list[Any]:
     params = []
     for name, what, doc in EXAMPLE_DOCS:
         key = f"{name}/{what}"
-        marks = ()
+        marks: tuple[pytest.MarkDecorator, ...] = ()
         if key in KNOWN_DEVIATIONS:
             marks = (pytest.mark.xfail(strict=True, reason=KNOWN_DEVIATIONS[key]),)
         params.append(pytest.param(name, doc, id=key, marks=marks))
@@ -417,7 +417,7 @@ def test_generated_mutation_is_rejected_at_its_path(name: str, document: object,
 # ---------------------------------------------------------------- broken invariants
 
 
-def _invariant_breaks(name: str, what: str, document: object) -> Iterator[Any]:
+def _invariant_breaks(name: str, what: str, document: Any) -> Iterator[Any]:
     def objects(node: object, path: list[str | int]) -> Iterator[tuple[dict[str, Any], list]]:
         if isinstance(node, dict):
             yield node, path
@@ -444,7 +444,7 @@ def _invariant_breaks(name: str, what: str, document: object) -> Iterator[Any]:
             _set(mutated, [*path, "completed"], node["total"] - node["failed"] + 1)
             yield case("batch.counts", mutated, path)
     if name == "balance":
-        data = document["data"]  # type: ignore[index]
+        data = document["data"]
         mutated = copy.deepcopy(document)
         mutated["data"]["available_balance"] = data["available_balance"] + 1
         yield case("balance.available", mutated, ["data", "available_balance"])

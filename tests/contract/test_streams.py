@@ -199,7 +199,12 @@ def test_empty_transcript_reports_missing_done_without_crashing() -> None:
 
 
 def test_odd_shapes_never_raise() -> None:
-    odd = [{"choices": "x"}, {"choices": [1, None, {"delta": 3}]}, {"usage": []}, {}]
+    odd: list[dict[str, Any]] = [
+        {"choices": "x"},
+        {"choices": [1, None, {"delta": 3}]},
+        {"usage": []},
+        {},
+    ]
     events = [Event(json.dumps(o)) for o in odd] + [Event("[DONE]")]
     assert stream_violations(events)  # reported, not raised
     assert reassemble(odd)["object"] == "chat.completion"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 
 from conformance.checks.exchanges import WEATHER_TOOL
 from conformance.contract.tool_checks import tool_call_problems
 
-GOOD = {
+GOOD: dict[str, Any] = {
     "id": "functions.get_weather:0",
     "type": "function",
     "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})},

@@ -160,7 +160,7 @@ def test_a_different_status_or_content_type_is_breaking(tmp_path: Path) -> None:
 
 
 def test_streams_are_compared_chunk_by_chunk(tmp_path: Path) -> None:
-    chunk = {"id": "c", "object": "chat.completion.chunk", "choices": [
+    chunk: dict[str, Any] = {"id": "c", "object": "chat.completion.chunk", "choices": [
         {"index": 0, "delta": {"content": "hi"}, "finish_reason": None}]}  # fmt: skip
     sse_headers = {"Content-Type": ["text/event-stream"]}
 

@@ -17,7 +17,7 @@ from conformance.emulator.http import Request
 # on purpose, next to the current line-up.
 WITH_LEGACY = (*DEFAULT_MODELS, *LEGACY_MODELS)
 USER = [{"role": "user", "content": "What is the weather in Paris?"}]
-WEATHER = {
+WEATHER: dict[str, Any] = {
     "type": "function",
     "function": {
         "name": "get_weather",

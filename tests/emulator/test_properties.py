@@ -40,9 +40,15 @@ scalar = st.sampled_from(
 parameters = st.dictionaries(names, scalar, max_size=4).map(
     lambda props: {"type": "object", "properties": props, "required": sorted(props)}
 )
+
+
+def _tool(name: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "function", "function": {"name": name, "parameters": parameters}}
+
+
 tools = st.lists(
     st.builds(
-        lambda n, p: {"type": "function", "function": {"name": n, "parameters": p}},
+        _tool,
         names,
         parameters,
     ),

@@ -6,6 +6,7 @@ import asyncio
 import json
 import socket
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 import httpx
 import jsonschema
@@ -17,7 +18,11 @@ from conformance.emulator.server import RunningEmulator, is_loopback, serve
 from conformance.errors import UsageError
 from tests.emulator.helpers import WEATHER
 
-USER = [{"role": "user", "content": "Weather in Paris?"}]
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Weather in Paris?"}]
+TOOLS: list[ChatCompletionToolParam] = [cast("ChatCompletionToolParam", WEATHER)]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +46,7 @@ def test_openai_sdk_over_loopback(running: RunningEmulator) -> None:
     assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == (
         reply.choices[0].message.content
     )
-    tool = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=[WEATHER])
+    tool = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=TOOLS)
     arguments = tool.choices[0].message.tool_calls[0].function.arguments  # type: ignore[index,union-attr]
     jsonschema.validate(json.loads(arguments), WEATHER["function"]["parameters"])
     with pytest.raises(openai.NotFoundError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
 import httpx2
@@ -15,8 +16,12 @@ from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.transports import BASE_URL
 from tests.emulator.helpers import WEATHER
 
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam, ChatCompletionToolParam
+
 AUTH = {"Authorization": f"Bearer {DEFAULT_KEY}"}
-USER = [{"role": "user", "content": "Weather in Paris?"}]
+USER: list[ChatCompletionMessageParam] = [{"role": "user", "content": "Weather in Paris?"}]
+TOOLS: list[ChatCompletionToolParam] = [cast("ChatCompletionToolParam", WEATHER)]
 
 
 def test_openai_sdk_models_chat_stream_tools() -> None:
@@ -33,7 +38,7 @@ def test_openai_sdk_models_chat_stream_tools() -> None:
     assert text == reply.choices[0].message.content
     assert pieces[-1].usage is not None
     assert pieces[-1].usage.total_tokens == reply.usage.total_tokens
-    called = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=[WEATHER])
+    called = client.chat.completions.create(model="kimi-k2.6", messages=USER, tools=TOOLS)
     call = called.choices[0].message.tool_calls[0]  # type: ignore[index]
     jsonschema.validate(
         json.loads(call.function.arguments),  # type: ignore[union-attr]
@@ -74,16 +79,12 @@ def test_async_openai_sdk_streams() -> None:
 
 
 @pytest.mark.parametrize("lib", [httpx, httpx2])
-def test_mock_transports_stream_chunk_by_chunk(lib: object) -> None:
+def test_mock_transports_stream_chunk_by_chunk(lib: Any) -> None:
     emulator = Emulator()
-    transport = (
-        emulator.httpx_transport()
-        if lib is httpx  # type: ignore[attr-defined]
-        else emulator.httpx2_transport()
-    )
+    transport = emulator.httpx_transport() if lib is httpx else emulator.httpx2_transport()
     with (
         lib.Client(transport=transport, base_url=BASE_URL, headers=AUTH) as c,
-        c.stream(  # type: ignore[attr-defined]
+        c.stream(
             "POST",
             "/chat/completions",
             json={"model": "kimi-k2.6", "messages": USER, "stream": True},

@@ -95,11 +95,11 @@ SARIF_REQUIRED = {
 
 
 @pytest.fixture(scope="module")
-def result():  # type: ignore[no-untyped-def]
+def result():
     return lint_paths([PROJECT])
 
 
-def test_sarif_has_the_required_structure(result) -> None:  # type: ignore[no-untyped-def]
+def test_sarif_has_the_required_structure(result) -> None:
     document = json.loads(to_sarif(result))
     jsonschema.validate(document, SARIF_REQUIRED)
     run = document["runs"][0]
@@ -108,14 +108,14 @@ def test_sarif_has_the_required_structure(result) -> None:  # type: ignore[no-un
         assert run["tool"]["driver"]["rules"][item["ruleIndex"]]["id"] == item["ruleId"]
 
 
-def test_the_structure_check_can_fail(result) -> None:  # type: ignore[no-untyped-def]
+def test_the_structure_check_can_fail(result) -> None:
     document = json.loads(to_sarif(result))
     del document["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, SARIF_REQUIRED)
 
 
-def test_json_lists_every_finding(result) -> None:  # type: ignore[no-untyped-def]
+def test_json_lists_every_finding(result) -> None:
     document = json.loads(to_json(result))
     assert document["files_scanned"] == 17
     assert {(f["rule"], f["path"], f["line"]) for f in document["findings"]} == {
@@ -123,14 +123,14 @@ def test_json_lists_every_finding(result) -> None:  # type: ignore[no-untyped-de
     }
 
 
-def test_severity_filters_the_report(result) -> None:  # type: ignore[no-untyped-def]
+def test_severity_filters_the_report(result) -> None:
     errors_only = json.loads(to_json(result, "error"))["findings"]
     assert errors_only and all(f["severity"] == "error" for f in errors_only)
     assert len(errors_only) < len(result.findings)
 
 
 @pytest.mark.parametrize("fmt", [to_text, to_json, to_sarif])
-def test_the_key_never_appears_in_any_format(result, fmt) -> None:  # type: ignore[no-untyped-def]
+def test_the_key_never_appears_in_any_format(result, fmt) -> None:
     assert any(f.rule == "hardcoded-key" for f in result.findings)
     assert FAKE_KEY_PART not in fmt(result)
 

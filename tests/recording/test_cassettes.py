@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -45,6 +45,9 @@ from conformance.recording.cassettes import (
     write_provenance,
 )
 from conformance.recording.scrub import REDACTED, Scrubber
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 CANARY = "sk-canary" + "Q7xZ8w" * 7  # dummy: the shape of a key, never a real one
 ACCOUNT = {
@@ -178,10 +181,10 @@ def exercise(base_url: str) -> list[object]:
         max_retries=0,
         http_client=httpx2.Client(transport=httpx2.MockTransport(mock_handler)),
     )
-    message = [{"role": "user", "content": "hi"}]
-    completion = sdk.chat.completions.create(model="m", messages=message)  # type: ignore[arg-type]
+    message: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+    completion = sdk.chat.completions.create(model="m", messages=message)
     seen.append(completion.choices[0].message.content)
-    stream = sdk.chat.completions.create(model="m", messages=message, stream=True)  # type: ignore[arg-type]
+    stream = sdk.chat.completions.create(model="m", messages=message, stream=True)
     seen.append("".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices))
     return seen
 

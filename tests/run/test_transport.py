@@ -31,8 +31,8 @@ def error(kind, status=429, **headers):
 def serve(lib, answers):
     """A client whose server answers with `answers` in turn; records the sleeps."""
     module, metered = lib
-    calls = []
-    sleeps = []
+    calls: list[object] = []
+    sleeps: list[float] = []
 
     def handler(request):
         status, body, headers = answers[min(len(calls), len(answers) - 1)]
@@ -48,7 +48,11 @@ def serve(lib, answers):
     return client, calls, sleeps, meter
 
 
-OK = (200, b'{"usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}', {})
+OK: tuple[int, bytes, dict[str, str]] = (
+    200,
+    b'{"usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7}}',
+    {},
+)
 
 
 @pytest.mark.parametrize("lib", LIBS)

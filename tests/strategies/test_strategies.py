@@ -160,6 +160,7 @@ def test_each_invalid_family_is_rejected_by_the_reference_emulator(family: str, 
     drawn, body = data.draw(strategies.invalid_requests(model, families=(family,)))
     assert drawn == family
     exchange = oracle.send(CLIENT, body)
+    assert exchange.response is not None, exchange.error
     assert oracle.invalid_problems(exchange) == [], (family, exchange.response.text)
     assert exchange.response.status_code == 400
 
@@ -216,6 +217,7 @@ def test_oracle_passes_a_conforming_answer_and_flags_broken_ones() -> None:
     ]
     assert oracle.invalid_problems(_exchange(400, b'{"message": "x"}')) != []
     assert oracle.invalid_problems(_exchange(400, b'{"error": {"message": "x"}}')) == []
+    assert good.response is not None, good.error
     echoed = json.loads(good.response.text)
     echoed["model"] = "other"
     wrong = _exchange(200, json.dumps(echoed).encode())
