@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:  # nothing heavy at import time: the plugin loads into every pytest run
+    from conformance.emulator.server import RunningEmulator
     from conformance.run.config import Settings
     from conformance.run.session import Run
 
@@ -197,7 +198,12 @@ def _refuse_conflicts(config: pytest.Config) -> None:
         )
 
 
-def _refuse(config: pytest.Config, message: str, settings: Any = None, options: Any = None) -> None:
+def _refuse(
+    config: pytest.Config,
+    message: str,
+    settings: Settings | None = None,
+    options: dict[str, Any] | None = None,
+) -> None:
     """End the run before any check, like a bad option (one `ERROR:` line, exit code 4),
     leaving the reports it asked for with that failure as their verdict and, on GitHub
     Actions, an annotation."""
@@ -235,7 +241,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # breaking drift fails the gate
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
     run = config.stash.get(RUN_KEY, None)
     if run is None:
         return
@@ -261,7 +269,7 @@ def kimi_run(pytestconfig: pytest.Config) -> Run:
 
 
 @pytest.fixture(scope="session")
-def kimi_emulator_server() -> Iterator[Any]:
+def kimi_emulator_server() -> Iterator[RunningEmulator]:
     """The reference emulator, served once per session on loopback (see `kimi_emulator`)."""
     from conformance.emulator.server import serve
 
@@ -270,7 +278,7 @@ def kimi_emulator_server() -> Iterator[Any]:
 
 
 @pytest.fixture
-def kimi_emulator(kimi_emulator_server: Any) -> Any:
+def kimi_emulator(kimi_emulator_server: RunningEmulator) -> RunningEmulator:
     """A running reference emulator of the Moonshot API for your own tests.
 
     Has `.base_url`, `.api_key`, `.emulator` (the core: accounting, faults) and

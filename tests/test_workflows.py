@@ -185,14 +185,28 @@ def test_ci_covers_lint_types_the_python_matrix_and_both_offline_targets() -> No
         "ruff check .",
         "ruff format --check .",
         "mypy",
+        "lint-imports",
         "pip install -e '.[dev]'",
-        "pytest",
         "kimi-conformance run\n",
         "kimi-conformance run --target emulator --report-json report.json",
         "pytest tests/compat -n auto",
     ):
         assert command in scripts + "\n", command
     assert "secrets." not in (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+
+
+def test_ci_runs_exactly_the_readmes_test_command() -> None:
+    readme = (ROOT / "README.md").read_text()
+    command = next(
+        line.split("&&", 1)[1].split("#", 1)[0].strip()
+        for line in readme.splitlines()
+        if line.startswith("pip install -e '.[dev]' &&")
+    )
+    assert command == "pytest -n auto"
+    tests = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["tests"]["steps"]
+    assert [s["run"] for s in tests if s.get("run", "").startswith("pytest")] == [command]
+    ci_run = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert [line for line in ci_run if line.startswith("pytest")] == [command]
 
 
 def test_live_is_scheduled_keyed_in_one_step_only_and_never_records() -> None:

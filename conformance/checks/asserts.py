@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from conformance.run.outcomes import ServerError
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import httpx
+    import httpx2
+
+    # An HTTP answer from either client path: raw httpx, or the SDK's httpx2.
+    Answer: TypeAlias = httpx.Response | httpx2.Response
 
 BODY_LIMIT = 300
 
@@ -24,7 +33,7 @@ def _scrub(text: str) -> str:
     return scrubber_from_env().text(text)
 
 
-def describe(response: Any) -> str:
+def describe(response: Answer) -> str:
     """`POST /v1/chat/completions -> 400: {"error": ...}`, truncated and scrubbed."""
     request = response.request
     try:
@@ -37,7 +46,7 @@ def describe(response: Any) -> str:
     return _scrub(f"{request.method} {path} -> {response.status_code}: {body}")
 
 
-def raise_if_server_fault(response: Any, expected: int = 200) -> None:
+def raise_if_server_fault(response: Answer, expected: int = 200) -> None:
     """Raise `ServerError` for a 5xx, or a 429 when `expected` is not 429: such an answer
     says the server is down or busy, not that it broke its contract. Call it before
     judging a streamed answer (whose body may not have been read)."""
@@ -54,7 +63,7 @@ def violations_message(what: str, violations: Iterable[Any]) -> str:
     return _scrub(f"{what} does not conform:\n  " + "\n  ".join(lines))
 
 
-def expect_json(response: Any, schema: str, *, status: int = 200) -> Any:
+def expect_json(response: Answer, schema: str, *, status: int = 200) -> Any:
     """The answer has `status`, a JSON body, and the body conforms to `schema`."""
     from conformance.contract import schemas
 
@@ -70,7 +79,7 @@ def expect_json(response: Any, schema: str, *, status: int = 200) -> Any:
 
 
 def expect_error(
-    response: Any,
+    response: Answer,
     *,
     status: int,
     types: Iterable[str],
@@ -112,7 +121,7 @@ DOCUMENTED_STATUSES = ("ok", "ready", "error")
 EARLIEST = 1_672_531_200  # 2023-01-01: no file of this API can be older
 
 
-def sdk_response(call: Any, *args: Any, **kwargs: Any) -> Any:
+def sdk_response(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Answer:
     """The HTTP response of an SDK `with_raw_response` call, also when the SDK raises."""
     import openai
 
@@ -122,7 +131,7 @@ def sdk_response(call: Any, *args: Any, **kwargs: Any) -> Any:
         return error.response
 
 
-def check_file_object(response: Any, *, name: str, data: bytes, purpose: str) -> dict[str, Any]:
+def check_file_object(response: Answer, *, name: str, data: bytes, purpose: str) -> dict[str, Any]:
     """The upload answer: the `file` schema, and what was sent echoed back."""
     document = expect_json(response, "file")
     assert document["bytes"] == len(data), (

@@ -18,12 +18,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from conformance.checks import payloads
 from conformance.checks.payloads import thinking_on
 from conformance.contract.sse import Event, SSEDecoder
+
+if TYPE_CHECKING:
+    import httpx
+    import openai
 
 __all__ = [
     "WEATHER_TOOL",
@@ -95,7 +100,7 @@ class StreamedAnswer:
     """A streamed answer as received: the response (status, headers), its bytes, and
     the events our SSE parser found (an event without its blank line in `unterminated`)."""
 
-    response: Any
+    response: httpx.Response
     raw: bytes
     events: list[Event]
     unterminated: str | None
@@ -111,7 +116,7 @@ class StreamedAnswer:
             return None
 
 
-def stream_raw(client: Any, body: dict[str, Any]) -> StreamedAnswer:
+def stream_raw(client: httpx.Client, body: dict[str, Any]) -> StreamedAnswer:
     """POST `body` to chat/completions and read the SSE answer chunk by chunk."""
     decoder = SSEDecoder()
     events: list[Event] = []
@@ -124,7 +129,7 @@ def stream_raw(client: Any, body: dict[str, Any]) -> StreamedAnswer:
     return StreamedAnswer(response, bytes(raw), events, decoder.unterminated)
 
 
-def stream_sdk(client: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
+def stream_sdk(client: openai.OpenAI, body: dict[str, Any]) -> list[dict[str, Any]]:
     """Stream `body` through the `openai` SDK's iterator; every chunk as plain JSON."""
     from conformance.checks.asserts import as_json
 
@@ -132,10 +137,21 @@ def stream_sdk(client: Any, body: dict[str, Any]) -> list[dict[str, Any]]:
     return [as_json(chunk) for chunk in stream]
 
 
-_MEMO: dict[int, tuple[Any, dict[str, Any]]] = {}
+class _Run(Protocol):
+    """What `shared` needs of the run (`conformance.run.session.Run`)."""
+
+    def on_close(self, cleanup: Callable[[], list[str]], /) -> None: ...
 
 
-def shared(run: Any, cassette: Callable[[str], Any], name: str, send: Callable[[], T]) -> T:
+_MEMO: dict[int, tuple[_Run, dict[str, Any]]] = {}
+
+
+def shared(
+    run: _Run,
+    cassette: Callable[[str], AbstractContextManager[object]],
+    name: str,
+    send: Callable[[], T],
+) -> T:
     """`send()`, sent once per run under `name`, inside its own cassette `name`."""
     entry = _MEMO.get(id(run))
     if entry is None or entry[0] is not run:

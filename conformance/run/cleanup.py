@@ -25,16 +25,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from conformance.contract.batch_lifecycle import TERMINAL
+
+if TYPE_CHECKING:
+    import httpx
+    import httpx2
+
+    from conformance.run.budget import Budget
+    from conformance.run.session import Run
 
 __all__ = ["Ledger", "start"]
 
 # A batch in one of these needs no cancel request.
 NOTHING_TO_CANCEL: frozenset[str] = TERMINAL | {"cancelling"}
 
-Send = Callable[[str, str], Any]  # (method, path relative to the base URL) -> response
+Send = Callable[[str, str], "httpx.Response"]  # (method, path under the base URL) -> answer
 
 
 @dataclass
@@ -55,7 +62,7 @@ class Ledger:
         with self._lock:
             self.batches[batch_id] = status
 
-    def saw_batch(self, batch: Any) -> None:
+    def saw_batch(self, batch: object) -> None:
         """Remember what a batch the suite created shows (a BatchObject as JSON): its status,
         and the result files the server wrote for it (they count against the file limit)."""
         if not isinstance(batch, dict) or batch.get("id") not in self.batches:
@@ -69,13 +76,13 @@ class Ledger:
                 if isinstance(file_id, str) and file_id:
                     self.files.setdefault(file_id, f"{what} of {batch_id}")
 
-    def record_file(self, response: Any, what: str = "") -> None:
+    def record_file(self, response: httpx.Response | httpx2.Response, what: str = "") -> None:
         """Add the file a 200 answer to an upload says was created (before it is judged)."""
         document = _created(response)
         if isinstance(document.get("id"), str) and document["id"]:
             self.add_file(document["id"], what)
 
-    def record_batch(self, response: Any) -> None:
+    def record_batch(self, response: httpx.Response | httpx2.Response) -> None:
         """Add the batch a 200 answer to a create says was made (before it is judged)."""
         document = _created(response)
         if isinstance(document.get("id"), str) and document["id"]:
@@ -133,7 +140,7 @@ class Ledger:
             (self.batches if kind == "batch" else self.files).pop(object_id, None)
 
 
-def _created(response: Any) -> dict[str, Any]:
+def _created(response: httpx.Response | httpx2.Response) -> dict[str, Any]:
     if response.status_code != 200:
         return {}
     try:
@@ -146,7 +153,7 @@ def _created(response: Any) -> dict[str, Any]:
 class _Uncapped:
     """Counts requests and tokens into the run's budget without ever refusing one."""
 
-    def __init__(self, budget: Any) -> None:
+    def __init__(self, budget: Budget) -> None:
         self._budget = budget
         self._lock = threading.Lock()
 
@@ -158,18 +165,18 @@ class _Uncapped:
         self._budget.charge_tokens(tokens)
 
 
-def start(run: Any) -> Ledger:
+def start(run: Run) -> Ledger:
     """A ledger for this run, registered to clean up when the run ends."""
-    client: Any = None
+    client: httpx.Client | None = None
 
-    def send(method: str, path: str) -> Any:
+    def send(method: str, path: str) -> httpx.Response:
         nonlocal client
         if client is None:
             from conformance.run.transport import Meter
 
             meter = run.target.meter
             uncapped = Meter(
-                budget=cast(Any, _Uncapped(meter.budget)),
+                budget=cast("Budget", _Uncapped(meter.budget)),  # the same two methods
                 pacer=meter.pacer,
                 policy=meter.policy,
                 sleep=meter.sleep,

@@ -12,13 +12,16 @@ bundled emulator on loopback, in `live` the configured base URL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import httpx2
 
 from conformance.run.config import Secret
 from conformance.run.transport import Meter, MeteredHttpx2Transport, MeteredHttpxTransport
+
+if TYPE_CHECKING:
+    import openai
 
 # Every request and the whole answer are bounded: nothing in the suite can hang. These
 # are httpx's timeouts but the read timeout, which is the run's `Limits.read_seconds`
@@ -39,7 +42,7 @@ class Target:
     api_key: Secret
     meter: Meter
     timeout: dict[str, float] = field(default_factory=dict)  # empty: TIMEOUT + the limits
-    _clients: list[Any] = field(default_factory=list, repr=False)
+    _clients: list[httpx.Client | httpx2.Client] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if not self.timeout:
@@ -66,7 +69,7 @@ class Target:
         self._clients.append(client)
         return client
 
-    def openai(self, **kwargs: Any) -> Any:
+    def openai(self, **kwargs: Any) -> openai.OpenAI:
         """The official SDK, as users configure it; its own retries are off (ours apply)."""
         import openai
 

@@ -22,7 +22,7 @@ lists and CI logs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +107,7 @@ def _target(name: str, value: str) -> str:
     return value
 
 
-_ENV: dict[str, tuple[str, Any]] = {
+_ENV: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "target": ("KIMI_TARGET", _target),
     "base_url": ("MOONSHOT_BASE_URL", lambda _n, v: v.strip()),
     "model": ("KIMI_MODEL_ID", lambda _n, v: v),

@@ -17,7 +17,7 @@ the run with one message saying what is wrong and how to fix it. In order:
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import SplitResult, urlsplit
 
 from conformance.errors import UsageError
@@ -25,6 +25,16 @@ from conformance.errors import UsageError
 if TYPE_CHECKING:
     from conformance.run.clients import Target
     from conformance.run.config import Settings
+
+
+class Preflight(NamedTuple):
+    """What a live run's preflight found: this run's `GET /models` document, the model
+    chosen from it, and how it was chosen."""
+
+    models: dict[str, Any]
+    model: str
+    why: str
+
 
 _OPENAI_KEY = re.compile(r"^sk-(proj|svcacct|admin)-")
 _LOOPBACK = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$")
@@ -120,9 +130,9 @@ def _shown(url: str) -> str:
     return scrubber_from_env().url(url)
 
 
-def run_preflight(settings: Settings, target: Target) -> tuple[Any, str, str]:
-    """Check a live run's configuration; return (the `GET /models` document, the model
-    chosen from it, how it was chosen).
+def run_preflight(settings: Settings, target: Target) -> Preflight:
+    """Check a live run's configuration; return the `GET /models` document, the model
+    chosen from it and how it was chosen.
 
     Raises `UsageError` with one line on the first problem found.
     """
@@ -164,7 +174,7 @@ def run_preflight(settings: Settings, target: Target) -> tuple[Any, str, str]:
             f"preflight could not reach {_shown(target.base_url)} "
             f"({kind}: {type(exc).__name__}); check the base URL{hosts} and your network"
         ) from None
-    return document, model, why
+    return Preflight(document, model, why)
 
 
 def _official(base_url: str) -> bool:

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from conformance._write import check_writable
 from conformance.contract.model_ids import refuse_gateway_model
@@ -22,6 +22,10 @@ from conformance.run.config import Secret, Settings
 from conformance.run.report import Report
 from conformance.run.transport import Limits, Meter
 
+if TYPE_CHECKING:
+    from conformance.emulator.server import RunningEmulator
+    from conformance.run.preflight import Preflight
+
 # Replayed requests carry no real key: recordings are matched without headers.
 REPLAY_KEY = "sk-replay-placeholder"
 
@@ -31,8 +35,8 @@ class Run:
     settings: Settings
     target: Target
     report: Report
-    emulator: Any = None  # the RunningEmulator, for the emulator target
-    preflight: Any = None  # (models document, model, why) from a live run's preflight
+    emulator: RunningEmulator | None = None  # the emulator target's server
+    preflight: Preflight | None = None  # a live run's
     # With --drift: this run's answers are recorded here (scrubbed), then compared with
     # the recorded baseline in cassettes/ when the run ends.
     drift_dir: Path | None = None

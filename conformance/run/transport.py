@@ -104,7 +104,12 @@ class RetryPolicy:
     network_retries: int = 1
 
     def delay(
-        self, status: int, headers: Any, body: bytes, attempts: dict[str, int], limits: Limits
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        attempts: dict[str, int],
+        limits: Limits,
     ) -> float | None:
         """Seconds to wait before retrying this answer, or None to hand it back."""
         if status == 429:
@@ -136,7 +141,7 @@ def _error_type(body: bytes) -> str | None:
     return error.get("type") if isinstance(error, dict) else None
 
 
-def _retry_after(headers: Any) -> float:
+def _retry_after(headers: Mapping[str, str]) -> float:
     for name in ("retry-after", "x-retry-after", "msh-cooldown-seconds"):
         value = headers.get(name)
         if value:
@@ -186,6 +191,10 @@ class Meter:
     def before_send(self) -> None:
         self.budget.take_request()
         self.pacer.wait()
+
+
+# The two classes below are built once per library (httpx, httpx2): their `Any`s are that
+# library's streams, requests and responses, the same shape under two names.
 
 
 def _counting_stream_class(lib: ModuleType) -> type:
@@ -310,7 +319,7 @@ def _charge_in_memory(lib: ModuleType, request: Any, response: Any, meter: Meter
     )
 
 
-def _read(response: Any) -> None:
+def _read(response: httpx.Response | httpx2.Response) -> None:
     """Read the whole body; on any failure close the response before raising."""
     try:
         response.read()

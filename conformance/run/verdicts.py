@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance._resources import SUITE_DIR
 from conformance.errors import UsageError
 from conformance.run.report import CheckResult, Report, now, write_json, write_markdown
 
+if TYPE_CHECKING:
+    import pytest
 
-def _endpoint(item: Any) -> str:
+    from conformance.run.config import Settings
+    from conformance.run.session import Run
+
+
+def _endpoint(item: pytest.Item) -> str:
     marker = item.get_closest_marker("kimi_endpoint")
     if marker and marker.args:
         return str(marker.args[0])
@@ -45,7 +51,7 @@ def _one_line(text: str, limit: int = 240) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _check_id(item: Any) -> str:
+def _check_id(item: pytest.Item) -> str:
     path = Path(str(item.path)).resolve()
     try:
         rel = path.relative_to(SUITE_DIR).as_posix()
@@ -54,7 +60,9 @@ def _check_id(item: Any) -> str:
     return f"{rel}::{item.name}"
 
 
-def judge(run: Any, item: Any, call: Any, report: Any) -> None:
+def judge(
+    run: Run, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
+) -> None:
     """Categorise one phase's pytest report, adjust it, and record it in the matrix."""
     from conformance.run.budget import BudgetExhausted
     from conformance.run.outcomes import categorize, find
@@ -67,12 +75,14 @@ def judge(run: Any, item: Any, call: Any, report: Any) -> None:
         if category == "budget":
             report.outcome = "skipped"
             reason = _one_line(str(find(exc, BudgetExhausted) or exc))
-            report.longrepr = (str(item.path), item.location[1], f"Skipped: {reason}")
+            line = item.location[1] or 0  # None only for items without a source line
+            report.longrepr = (str(item.path), line, f"Skipped: {reason}")
             category = None
         elif category == "missing-recording":
             from conformance.recording.cassettes import missing_recording_message
 
-            cassette = getattr(item.funcargs.get("vcr"), "_path", "cassettes/")
+            funcargs = getattr(item, "funcargs", {})  # a pytest.Function's
+            cassette = getattr(funcargs.get("vcr"), "_path", "cassettes/")
             reason = missing_recording_message(item.nodeid, cassette)
             report.longrepr = reason
         else:
@@ -93,7 +103,7 @@ def judge(run: Any, item: Any, call: Any, report: Any) -> None:
         else:
             run.report.add_cost(check_id, report.duration, requests, tokens)
         return
-    outcome = report.outcome
+    outcome: str = report.outcome
     if report.failed and report.when != "call":
         outcome = "error"
     duration, early_requests, early_tokens = run.report.pending.pop(check_id, (0, 0, 0))
@@ -112,7 +122,7 @@ def judge(run: Any, item: Any, call: Any, report: Any) -> None:
     )
 
 
-def _spent(run: Any) -> tuple[int, int]:
+def _spent(run: Run) -> tuple[int, int]:
     """Requests and tokens spent since the last phase was judged."""
     budget = run.target.meter.budget
     spent = (budget.requests, budget.tokens)
@@ -121,7 +131,7 @@ def _spent(run: Any) -> tuple[int, int]:
     return spent[0] - before[0], spent[1] - before[1]
 
 
-def _scrub_report(report: Any) -> None:
+def _scrub_report(report: pytest.TestReport) -> None:
     """Secrets out of what pytest prints and writes (terminal, JUnit XML) for a failure:
     a key split across SSE events is whole again once a check reassembles the stream."""
     from conformance.recording.scrub import scrubber_from_env
@@ -134,7 +144,7 @@ def _scrub_report(report: Any) -> None:
     report.sections = [(name, scrub.text(content)) for name, content in report.sections]
 
 
-def finish(run: Any, *, interrupted: bool) -> bool:
+def finish(run: Run, *, interrupted: bool) -> bool:
     """Close the run, and write the report files it was asked for.
 
     Returns True when the run must fail although every check passed: breaking drift.
@@ -157,14 +167,16 @@ def finish(run: Any, *, interrupted: bool) -> bool:
     return run.report.breaking_drift()
 
 
-def refuse(message: str, settings: Any = None, options: Any = None) -> list[str]:
+def refuse(
+    message: str, settings: Settings | None = None, options: dict[str, Any] | None = None
+) -> list[str]:
     """A run stopped before any check (preflight, or settings it cannot use): write the
     reports it was asked for with that failure as their verdict, and return the GitHub
     annotation. `settings` when they resolved, else the raw `options`. A report path that
     cannot be written (it may be the problem) is left absent, never half-written."""
     from conformance.run.report import github_annotations
 
-    source = settings if settings is not None else _Options(options or {})
+    source: Settings | _Options = settings if settings is not None else _Options(options or {})
     report = Report(
         target=source.target or "replay",
         base_url=source.base_url or "",

@@ -10,11 +10,24 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conformance._resources import keep_hypothesis_out_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
+    import httpx
+    import openai
+
+    from conformance.checks.exchanges import StreamedAnswer
+    from conformance.run.cleanup import Ledger
+    from conformance.run.session import Run
+
+    SessionCassette = Callable[[str], AbstractContextManager[None]]
 
 # Before any suite module imports the fuzz strategies: no .hypothesis/ in your project.
 keep_hypothesis_out_of(Path.cwd())
@@ -24,7 +37,7 @@ def _record_mode(config: pytest.Config) -> str:
     return config.getoption("record_mode", None) or "none"
 
 
-def _cassettes(run: Any) -> Path:
+def _cassettes(run: Run) -> Path:
     """Where this run's cassettes live: the shipped ones, or (--drift) a scratch folder."""
     from conformance._resources import cassettes_dir
 
@@ -32,7 +45,7 @@ def _cassettes(run: Any) -> Path:
 
 
 @pytest.fixture(scope="session")
-def vcr_config(pytestconfig: pytest.Config, kimi_run: Any) -> dict[str, Any]:
+def vcr_config(pytestconfig: pytest.Config, kimi_run: Run) -> dict[str, Any]:
     from conformance.recording.cassettes import vcr_config as build
     from conformance.recording.scrub import scrubber_from_env
 
@@ -42,7 +55,7 @@ def vcr_config(pytestconfig: pytest.Config, kimi_run: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def vcr_cassette_dir(request: pytest.FixtureRequest, kimi_run: Any) -> str:
+def vcr_cassette_dir(request: pytest.FixtureRequest, kimi_run: Run) -> str:
     return str(_cassettes(kimi_run) / Path(str(request.node.path)).stem)
 
 
@@ -53,7 +66,7 @@ def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Any) -> Iterator[None]:
+def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Run) -> Iterator[None]:
     """After a test that recorded, say where its cassette came from."""
     yield
     cassette = (request.node.funcargs or {}).get("vcr")  # None after Ctrl-C
@@ -64,7 +77,7 @@ def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Any) -> Iterator[
     _write_provenance(kimi_run, cassette._path)
 
 
-def _write_provenance(run: Any, path: str) -> None:
+def _write_provenance(run: Run, path: str) -> None:
     from urllib.parse import urlsplit
 
     from conformance._resources import cassettes_dir
@@ -81,8 +94,8 @@ def _write_provenance(run: Any, path: str) -> None:
 
 @pytest.fixture(scope="session")
 def _session_cassette(
-    pytestconfig: pytest.Config, kimi_run: Any, vcr_config: dict[str, Any]
-) -> Any:
+    pytestconfig: pytest.Config, kimi_run: Run, vcr_config: dict[str, Any]
+) -> SessionCassette:
     """Requests made once per run (GET /models) play from their own cassette in replay."""
 
     @contextlib.contextmanager
@@ -112,10 +125,10 @@ def _session_cassette(
 
 
 @pytest.fixture(scope="session")
-def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
+def kimi_models(kimi_run: Run, _session_cassette: SessionCassette) -> dict[str, Any]:
     """This run's `GET /models` answer: the source of every model ID the suite uses."""
     if kimi_run.preflight is not None and kimi_run.drift_dir is None:
-        return kimi_run.preflight[0]  # preflight fetched it (--drift wants it recorded)
+        return kimi_run.preflight.models  # preflight fetched it (--drift wants it recorded)
     with _session_cassette("models"):
         response = kimi_run.target.http().get("models")
     from conformance.checks.asserts import expect_json
@@ -124,7 +137,7 @@ def kimi_models(kimi_run: Any, _session_cassette: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def kimi_model(kimi_run: Any, kimi_models: Any) -> str:
+def kimi_model(kimi_run: Run, kimi_models: dict[str, Any]) -> str:
     """The model every chat check uses, taken from this run's `GET /models`."""
     from conformance.contract.model_ids import choose_model
 
@@ -137,19 +150,19 @@ def kimi_model(kimi_run: Any, kimi_models: Any) -> str:
 
 
 @pytest.fixture
-def raw(kimi_run: Any) -> Any:
+def raw(kimi_run: Run) -> httpx.Client:
     """Raw HTTP (httpx) with the run's key, like the docs' curl examples."""
     return kimi_run.target.http()
 
 
 @pytest.fixture
-def sdk(kimi_run: Any) -> Any:
+def sdk(kimi_run: Run) -> openai.OpenAI:
     """The official `openai` SDK configured with `base_url` and `api_key`."""
     return kimi_run.target.openai()
 
 
 @pytest.fixture(scope="session")
-def ledger(kimi_run: Any) -> Any:
+def ledger(kimi_run: Run) -> Ledger:
     """What the suite created on the account (files, batches); cleaned up when the run
     ends, even after a failure or Ctrl-C, with leftovers listed in the report."""
     from conformance.run import cleanup
@@ -158,7 +171,7 @@ def ledger(kimi_run: Any) -> Any:
 
 
 @pytest.fixture
-def created(ledger: Any) -> Iterator[Any]:
+def created(ledger: Ledger) -> Iterator[Ledger]:
     """The ledger; what the test created is removed when it ends, pass or fail."""
     yield ledger
     ledger.cleanup()  # what remains is retried, and reported, when the run ends
@@ -176,7 +189,9 @@ def tool_body(kimi_model: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def tool_stream(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]) -> Any:
+def tool_stream(
+    kimi_run: Run, _session_cassette: SessionCassette, tool_body: dict[str, Any]
+) -> StreamedAnswer:
     """The tool-call request, streamed, read by our SSE parser."""
     from conformance.checks import exchanges as chat_exchanges
 
@@ -190,7 +205,9 @@ def tool_stream(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]
 
 
 @pytest.fixture(scope="session")
-def tool_answer(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]) -> Any:
+def tool_answer(
+    kimi_run: Run, _session_cassette: SessionCassette, tool_body: dict[str, Any]
+) -> httpx.Response:
     """The same tool-call request, not streamed."""
     from conformance.checks import exchanges as chat_exchanges
 
@@ -203,7 +220,9 @@ def tool_answer(kimi_run: Any, _session_cassette: Any, tool_body: dict[str, Any]
 
 
 @pytest.fixture(scope="session")
-def sdk_chunks(kimi_run: Any, _session_cassette: Any, kimi_model: str) -> Any:
+def sdk_chunks(
+    kimi_run: Run, _session_cassette: SessionCassette, kimi_model: str
+) -> list[dict[str, Any]]:
     """A streamed text answer read through the `openai` SDK's iterator."""
     from conformance.checks import exchanges as chat_exchanges
 

@@ -4,7 +4,7 @@ never stops it."""
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -13,6 +13,9 @@ from conformance.run.cleanup import Ledger, start
 from conformance.run.clients import Target
 from conformance.run.config import Secret
 from conformance.run.transport import Meter
+
+if TYPE_CHECKING:
+    from conformance.run.session import Run
 
 
 class FakeServer:
@@ -113,7 +116,7 @@ def test_start_registers_and_ignores_the_request_cap(kimi_emulator: Any) -> None
     run = SimpleNamespace(
         target=target, settings=SimpleNamespace(target="live"), on_close=closers.append
     )
-    ledger = start(run)
+    ledger = start(cast("Run", run))  # only what start() uses
     stored = kimi_emulator.emulator.files.upload("probe.txt", "file-extract", b"hello")
     ledger.add_file(stored["id"], "probe.txt")
     try:
