@@ -18,7 +18,7 @@ import functools
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -203,7 +203,7 @@ def _refuse(
     message: str,
     settings: Settings | None = None,
     options: dict[str, Any] | None = None,
-) -> None:
+) -> NoReturn:
     """End the run before any check, like a bad option (one `ERROR:` line, exit code 4),
     leaving the reports it asked for with that failure as their verdict and, on GitHub
     Actions, an annotation."""
