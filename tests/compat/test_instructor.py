@@ -51,6 +51,7 @@ def test_tools_mode_on_a_thinking_model_gets_the_documented_400(kimi_emulator):
         )
     cause = info.value.__cause__
     assert isinstance(cause, openai.BadRequestError), repr(cause)
+    assert isinstance(cause.body, dict), cause.body
     assert cause.body["message"] == "tool_choice 'specified' is incompatible with thinking enabled"
 
 

@@ -145,6 +145,7 @@ def test_rate_limit_fault_is_the_sdks_rate_limit_error(kimi_emulator):
             model=MODEL, messages=HELLO, extra_headers={"X-Emulator-Fault": "rate-limit"}
         )
     assert info.value.response.headers["retry-after"] == "1"
+    assert isinstance(info.value.body, dict), info.value.body
     assert info.value.body["type"] == "rate_limit_reached_error"
 
 

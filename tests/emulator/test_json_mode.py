@@ -23,7 +23,7 @@ SCHEMA = {
 }
 
 
-def answer(messages: list[dict[str, Any]], seed: int = 0) -> dict[str, Any]:
+def answer(messages: list[Any], seed: int = 0) -> dict[str, Any]:
     client = Emulator(seed=seed).openai_client()
     reply = client.chat.completions.create(
         model="kimi-k2.6", messages=messages, response_format={"type": "json_object"}
