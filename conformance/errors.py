@@ -14,6 +14,10 @@ EXIT_FAILED = 1  # the input was read and judged: invalid document, findings, dr
 EXIT_USAGE = 2  # the command could not do its job: bad arguments or unreadable input
 EXIT_INTERNAL = 3  # a bug in kimi-conformance; the message says how to see the traceback
 EXIT_INTERRUPTED = 130
+# `run`: every check that ran passed, but some selected checks were left out because the
+# run's budget could not pay for them (or none ran). Not a pass; `--allow-partial` makes
+# it one. Distinct from pytest's own codes (0-5) so that a gate can tell it apart.
+EXIT_STARVED = 6
 
 
 class KimiConformanceError(Exception):

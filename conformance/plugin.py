@@ -8,8 +8,9 @@ Settings precedence (merged once, in `conformance.run.config.resolve`):
 command-line option > environment variable > default.
 
 Collection is free (`--collect-only` sends nothing and starts nothing): settings are
-read and checked, and markers added, at collection; the run (the emulator's server, a
-live run's preflight) opens when the first check runs.
+read and checked, the checks put in run order (core, deep, fuzz) and the run plan priced,
+and markers added, at collection; the run (the emulator's server, a live run's
+preflight) opens when the first check runs.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pytest
 if TYPE_CHECKING:  # nothing heavy at import time: the plugin loads into every pytest run
     from conformance.emulator.server import RunningEmulator
     from conformance.run.config import Settings
+    from conformance.run.plan import CheckSpec, Plan
     from conformance.run.session import Run
 
 # Failures raised by these helpers show the compared values, like plain asserts.
@@ -32,6 +34,8 @@ pytest.register_assert_rewrite("conformance.checks")
 
 SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 RUN_KEY: pytest.StashKey[Run] = pytest.StashKey()
+# The run plan, priced at collection, and the checks it was priced from (in run order).
+PLAN_KEY: pytest.StashKey[tuple[Plan, list[CheckSpec]]] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,8 +65,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--fuzz-examples",
-        help="Hypothesis examples per fuzz property (env KIMI_FUZZ_EXAMPLES; "
-        "default 200 offline, 10 live)",
+        help="Hypothesis examples per fuzz property (env KIMI_FUZZ_EXAMPLES; default 200 "
+        "on the emulator, live at most 12 from what the other checks leave; 0: no fuzzing)",
+    )
+    group.addoption(
+        "--profile",
+        choices=("full", "smoke"),
+        default=None,
+        help="full (every check, the default) or smoke (the core checks only, no fuzzing: "
+        "a deploy gate's fast path) (env KIMI_PROFILE)",
+    )
+    group.addoption(
+        "--plan",
+        action="store_true",
+        default=False,
+        help="print the run plan (each check's cost, in run order, and what fits the caps) "
+        "and send nothing",
+    )
+    group.addoption(
+        "--allow-partial",
+        action="store_true",
+        default=False,
+        help="exit 0 even if checks were left out for the budget (by default such a run exits 6)",
     )
     group.addoption(
         "--web-search",
@@ -96,6 +120,17 @@ def pytest_configure(config: pytest.Config) -> None:
         "kimi_unrecorded: a check whose requests are never recorded or replayed "
         "(fuzzing: random payloads cannot match recordings)",
     )
+    config.addinivalue_line(
+        "markers",
+        "kimi_cost(requests=0, chat=None, tokens=0, shares=(), skips=None): what a "
+        "conformance check sends, for the run plan (conformance.run.plan.Declaration)",
+    )
+    config.addinivalue_line(
+        "markers", "kimi_core: a core conformance check (run first; --profile smoke)"
+    )
+    config.addinivalue_line(
+        "markers", "kimi_fuzz: a fuzzing check (run last, on what the others leave)"
+    )
 
 
 def _is_suite_item(item: pytest.Item) -> bool:
@@ -125,6 +160,8 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "fuzz_examples": config.getoption("fuzz_examples"),
         "web_search": config.getoption("web_search"),
         "drift": config.getoption("drift"),
+        "profile": config.getoption("profile"),
+        "allow_partial": config.getoption("allow_partial"),
     }
 
 
@@ -132,15 +169,19 @@ def _options(config: pytest.Config) -> dict[str, Any]:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Settings are read and checked, and markers added: pure work, nothing sent or
-    started (`--collect-only` must be free). The run opens when the first check runs."""
+    """Settings are read and checked, the checks put in run order and the plan priced,
+    and markers added: pure work, nothing sent or started (`--collect-only` must be
+    free). The run opens when the first check runs."""
     suite_items = [item for item in items if _is_suite_item(item)]
     if not suite_items:
         return
+    from conformance.checks.exchanges import SHARED_COSTS
     from conformance.errors import UsageError
     from conformance.run import config as settings_module
+    from conformance.run import selection
     from conformance.run.session import check_settings
 
+    skip_reason = "$web_search is billed per call; opt in with --web-search"
     try:
         _refuse_conflicts(config)
         settings = settings_module.resolve(_options(config), os.environ)
@@ -150,13 +191,40 @@ def pytest_collection_modifyitems(
                 "and RPM pacing hold per process; drop -n for live runs"
             )
         check_settings(settings)
+        if settings.profile == "smoke":
+            kept, left_out = selection.smoke(suite_items)
+            if left_out:
+                config.hook.pytest_deselected(items=left_out)
+                dropped = set(left_out)
+                items[:] = [item for item in items if item not in dropped]
+            suite_items = kept
+        ordered = selection.in_run_order(suite_items)
+        _reorder(items, suite_items, ordered)
+        suite_items = ordered
+        specs = [
+            selection.spec_of(
+                item,
+                skipped=skip_reason
+                if not settings.web_search and item.get_closest_marker("web_search")
+                else None,
+            )
+            for item in suite_items
+        ]
+        plan = selection.plan_for(settings, specs, SHARED_COSTS)
+        minimum = plan.minimum("core")
+        if not minimum.fits(plan.caps):
+            raise UsageError(
+                f"the caps cannot fit even the core checks ({plan.caps}); they need at least "
+                f"--max-requests {minimum.requests} --budget-tokens {minimum.tokens}"
+            )
     except UsageError as exc:
         _refuse(config, str(exc), options=_options(config))
     config.stash[SETTINGS_KEY] = settings
+    config.stash[PLAN_KEY] = (plan, specs)
+    if not plan.fits:
+        _say(config, plan.summary())  # before anything is sent
     recording = config.getoption("record_mode", None) not in (None, "none")
-    skip_web_search = pytest.mark.skip(
-        reason="$web_search is billed per call; opt in with --web-search"
-    )
+    skip_web_search = pytest.mark.skip(reason=skip_reason)
     for item in suite_items:
         if not settings.web_search and item.get_closest_marker("web_search"):
             item.add_marker(skip_web_search)
@@ -168,23 +236,86 @@ def pytest_collection_modifyitems(
             item.add_marker(pytest.mark.block_network)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+def _reorder(items: list[pytest.Item], chosen: list[pytest.Item], order: list[pytest.Item]) -> None:
+    """Put `order` (a permutation of `chosen`) into the slots `chosen` holds in `items`."""
+    slots = iter(order)
+    positions = {id(item) for item in chosen}
+    items[:] = [next(slots) if id(item) in positions else item for item in items]
+
+
+def _say(config: pytest.Config, lines: list[str]) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for line in lines:
+        if reporter is not None:
+            reporter.write_line(line)
+        else:
+            print(line)
+
+
+def pytest_runtestloop(session: pytest.Session) -> bool | None:
+    """`--plan`: print the plan instead of running anything (nothing sent or started)."""
+    stashed = session.config.stash.get(PLAN_KEY, None)
+    if not session.config.getoption("plan") or stashed is None:
+        return None
+    plan, _ = stashed
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.section("Kimi API conformance plan (nothing sent)")
+    _say(session.config, plan.render())
+    return True
+
+
+def _open_run(item: pytest.Item) -> Run | None:
     """The run opens as the first check starts: the emulator target starts its server
-    here, a live run its preflight. A failure ends the session like a bad option: one
-    `ERROR:` line, exit code 4."""
+    here, a live run its preflight (then the plan is priced for the model it chose). A
+    failure ends the session like a bad option: one `ERROR:` line, exit code 4."""
     config = item.config
-    if SETTINGS_KEY not in config.stash or RUN_KEY in config.stash:
-        return
+    run = config.stash.get(RUN_KEY, None)
+    if run is not None or SETTINGS_KEY not in config.stash:
+        return run
     if not _is_suite_item(item) or config.getoption("setupplan", False):
-        return
+        return None
+    from conformance.checks.exchanges import SHARED_COSTS
     from conformance.errors import UsageError
+    from conformance.run import selection
     from conformance.run.session import Run
 
+    settings = config.stash[SETTINGS_KEY]
+    plan, specs = config.stash[PLAN_KEY]
     try:
-        config.stash[RUN_KEY] = Run.open(config.stash[SETTINGS_KEY])
+        run = config.stash[RUN_KEY] = Run.open(settings)
     except UsageError as exc:
         _refuse(config, str(exc), settings=config.stash[SETTINGS_KEY])
+    run.use_plan(plan, lambda model: selection.plan_for(settings, specs, SHARED_COSTS, model))
+    return run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Opens the run at the first check; adds what each check sent to its group."""
+    run = _open_run(item)
+    if run is None or not _is_suite_item(item):
+        return (yield)
+    budget = run.target.meter.budget
+    before = (budget.requests, budget.tokens)
+    try:
+        return (yield)
+    finally:
+        from conformance.run.verdicts import account
+
+        account(run, item, budget.requests - before[0], budget.tokens - before[1])
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A check the plan left out for the budget is not started."""
+    run = item.config.stash.get(RUN_KEY, None)
+    if run is None or run.plan is None or not _is_suite_item(item):
+        return
+    from conformance.run.verdicts import refuse_if_over_budget
+
+    refuse_if_over_budget(run, item)
 
 
 def _refuse_conflicts(config: pytest.Config) -> None:
@@ -235,10 +366,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash.get(RUN_KEY, None)
     if run is None:
         return
-    from conformance.run.verdicts import finish
+    from conformance.run.verdicts import finish, starved
 
     if finish(run, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # breaking drift fails the gate
+    if session.exitstatus == 0 and starved(run):
+        from conformance.errors import EXIT_STARVED
+
+        session.exitstatus = EXIT_STARVED  # checks left out for the budget: not a pass
 
 
 def pytest_terminal_summary(

@@ -11,7 +11,10 @@ Public API:
 - `stream_sdk(openai_client, body)`: the chunks of the SDK's stream iterator, as JSON;
 - `shared(run, cassette, name, send)`: `send()`'s result, computed once per run and
   recorded in its own cassette (`cassette` is the suite's `_session_cassette` factory),
-  so replay works whichever module asks first.
+  so replay works whichever module asks first;
+- `SHARED_COSTS`: what each shared answer costs, for the run plan;
+- the shared bodies: `chat_request`, `length_request`, `estimate_request`,
+  `tool_stream_request`; `list_models(sdk)`.
 """
 
 from __future__ import annotations
@@ -31,8 +34,13 @@ if TYPE_CHECKING:
     import openai
 
 __all__ = [
+    "SHARED_COSTS",
     "WEATHER_TOOL",
     "StreamedAnswer",
+    "chat_request",
+    "estimate_request",
+    "length_request",
+    "list_models",
     "sdk_stream_request",
     "shared",
     "stream_raw",
@@ -40,6 +48,7 @@ __all__ = [
     "thinking_on",
     "thinks",
     "tool_request",
+    "tool_stream_request",
 ]
 
 T = TypeVar("T")
@@ -138,12 +147,9 @@ def stream_sdk(client: openai.OpenAI, body: dict[str, Any]) -> list[dict[str, An
 
 
 class _Run(Protocol):
-    """What `shared` needs of the run (`conformance.run.session.Run`)."""
+    """What `shared` needs of the run (`conformance.run.session.Run`): where answers are kept."""
 
-    def on_close(self, cleanup: Callable[[], list[str]], /) -> None: ...
-
-
-_MEMO: dict[int, tuple[_Run, dict[str, Any]]] = {}
+    answers: dict[str, Any]
 
 
 def shared(
@@ -152,21 +158,71 @@ def shared(
     name: str,
     send: Callable[[], T],
 ) -> T:
-    """`send()`, sent once per run under `name`, inside its own cassette `name`."""
-    entry = _MEMO.get(id(run))
-    if entry is None or entry[0] is not run:
-        entry = (run, {})
-        _MEMO[id(run)] = entry
-        key = id(run)
-
-        def forget() -> list[str]:
-            _MEMO.pop(key, None)
-            return []
-
-        run.on_close(forget)
-    answers = entry[1]
-    if name not in answers:
+    """`send()`, sent once per run under `name`, inside its own cassette `name`; kept in
+    `run.answers` (where the live preflight also leaves the answers it fetched)."""
+    if name not in run.answers:
         with cassette(name):
-            answers[name] = send()
-    result: T = answers[name]
+            run.answers[name] = send()
+    result: T = run.answers[name]
     return result
+
+
+def list_models(client: Any) -> Any:
+    """`GET /models` through the `openai` SDK: its raw answer (`.http_response`, `.parse()`),
+    also when the SDK raises on an error status (then a stand-in with the response)."""
+    import openai
+
+    try:
+        return client.models.with_raw_response.list()
+    except openai.APIStatusError as error:
+        return _Raised(error.response)
+
+
+@dataclass(frozen=True)
+class _Raised:
+    http_response: Any
+
+    def parse(self) -> Any:
+        raise AssertionError(f"GET /models answered {self.http_response.status_code}")
+
+
+def chat_request(model: str) -> dict[str, Any]:
+    """The plain chat request both client paths send (thinking off, a few tokens)."""
+    return payloads.chat(model)
+
+
+def length_request(model: str) -> dict[str, Any]:
+    """A request `max_completion_tokens: 1` must cut: raw HTTP's plain chat answer."""
+    return payloads.chat(model, "Count from 1 to 100, separated by spaces.", max_tokens=1)
+
+
+def estimate_request(model: str) -> dict[str, Any]:
+    """The token estimator's body: the SDK stream's messages, to compare prompt tokens."""
+    body = sdk_stream_request(model)
+    return {"model": body["model"], "messages": body["messages"]}
+
+
+def tool_stream_request(model: str) -> dict[str, Any]:
+    return {**tool_request(model), "stream": True, "stream_options": {"include_usage": True}}
+
+
+def _shared_costs() -> dict[str, Any]:
+    from conformance.run.plan import Declaration
+
+    return {
+        # fetched by the live preflight, else by the first check that needs them
+        "models": Declaration(requests=1),
+        "balance": Declaration(requests=1),
+        "chat-raw": Declaration(chat=lambda m: [length_request(m)]),
+        "chat-sdk": Declaration(chat=lambda m: [chat_request(m)]),
+        "chat-tool-stream": Declaration(chat=lambda m: [tool_stream_request(m)]),
+        "chat-tool-answer": Declaration(chat=lambda m: [tool_request(m)]),
+        "chat-sdk-stream": Declaration(chat=lambda m: [sdk_stream_request(m)]),
+        "token-estimate": Declaration(requests=1),
+        # test_batches: the input file, uploaded once and deleted after the module
+        "batch-input": Declaration(requests=2),
+    }
+
+
+# The answers several checks share, priced once each by the run plan (`kimi_cost(shares=)`).
+SHARED_COSTS: dict[str, Any] = _shared_costs()

@@ -7,7 +7,10 @@ a name with optional settings: `rate-limit`, `slow-first-byte:delay=0.2`,
 
 Two kinds: faults that *replace* the answer (`replace`: error statuses, HTML page,
 echoed credentials) and faults that *damage* the real answer (`damage`: slow first
-byte, dropped connection, truncated stream, malformed JSON). Socket-level damage is
+byte, dropped connection, truncated stream, malformed JSON, and `done-then-500`: the
+request's work is done, e.g. the file or batch exists, but the client is told 500, as
+when a gateway times out behind a backend that finished). With `drop-mid-response`, a
+creating request likewise leaves its object behind a dropped connection. Socket-level damage is
 described with `DelayedStream`, `PacedStream` and `ConnectionDropped`, which every
 adapter renders as faithfully as it can.
 
@@ -62,6 +65,7 @@ _STATUS_FAULTS: dict[str, tuple[int, str, str, dict[str, str]]] = {
     "gateway-timeout": (504, "server_error", "Gateway timeout (emulated)", {}),
 }
 _DAMAGE = (
+    "done-then-500",
     "slow-first-byte",
     "drop-mid-response",
     "drop-mid-stream",
@@ -325,6 +329,9 @@ def damage(spec: FaultSpec, response: Response) -> Response:
     """The real answer, damaged as the fault says."""
     headers = dict(response.headers)
     name = spec.name
+    if name == "done-then-500":
+        status, type_, message, extra = _STATUS_FAULTS["server-error"]
+        return error_response(ApiError(status, type_, message, extra))
     if name == "endless-stream":
         headers.pop("content-length", None)
         streamed = response.stream is not None

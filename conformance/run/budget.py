@@ -1,8 +1,12 @@
-"""Cost controls: a request cap, a token budget and client-side RPM pacing.
+"""Cost controls: a request cap, a token ceiling and client-side RPM pacing.
 
 A live run must spend few requests and tokens, and a Tier0 account allows 3 requests a
 minute with a concurrency of 1. The transport charges every request here; a test that
 would go over the cap is skipped with the reason instead of being sent.
+
+`--budget-tokens` is a ceiling: a request whose worst case (`conformance.run.cost`) could
+take the tokens spent over it is not started. What an answer reports spending is charged
+when it has been read.
 """
 
 from __future__ import annotations
@@ -24,24 +28,54 @@ class Budget:
         self.tokens = 0
         self._lock = threading.Lock()
 
-    def reason(self) -> str | None:
-        """Why no further request may be sent, or None while there is budget left."""
+    def reason(self, worst_tokens: int = 0) -> str | None:
+        """Why a request that could spend `worst_tokens` may not be sent, or None."""
         if self.requests >= self.max_requests:
             return f"request cap reached ({self.requests} of --max-requests {self.max_requests})"
         if self.tokens >= self.max_tokens:
             return f"token budget spent ({self.tokens} of --budget-tokens {self.max_tokens})"
+        if self.tokens + worst_tokens > self.max_tokens:
+            return (
+                f"token ceiling: the request could spend up to {worst_tokens} tokens, "
+                f"{self.tokens} of --budget-tokens {self.max_tokens} are spent"
+            )
         return None
 
-    def take_request(self) -> None:
+    def take_request(self, worst_tokens: int = 0) -> None:
         with self._lock:
-            reason = self.reason()
+            reason = self.reason(worst_tokens)
             if reason:
                 raise BudgetExhausted(reason)
             self.requests += 1
 
+    def left(self) -> tuple[int, int]:
+        """(requests, tokens) still allowed."""
+        with self._lock:
+            return (
+                max(0, self.max_requests - self.requests),
+                max(0, self.max_tokens - self.tokens),
+            )
+
     def charge_tokens(self, tokens: int) -> None:
         with self._lock:
             self.tokens += max(0, tokens)
+
+
+class Uncapped:
+    """Counts requests and tokens into a budget without ever refusing one: cleanup (a run
+    that spent its cap must still remove what it created) and fuzzing on the emulator
+    target (free, but counted)."""
+
+    def __init__(self, budget: Budget) -> None:
+        self._budget = budget
+        self._lock = threading.Lock()
+
+    def take_request(self, worst_tokens: int = 0) -> None:
+        with self._lock:
+            self._budget.requests += 1
+
+    def charge_tokens(self, tokens: int) -> None:
+        self._budget.charge_tokens(tokens)
 
 
 class Pacer:

@@ -17,7 +17,13 @@ Rules:
 - in `replay` nothing was created anywhere (the objects are recordings), so the end-of-run
   cleanup sends nothing; per-test cleanup still runs and plays back from the cassette.
 
-Public API: `Ledger`, `start(run) -> Ledger`.
+Creating requests whose answer was lost (a 5xx, a dropped connection) are not sent again
+blindly: the object may exist already. `Reconciler.lost(...)` lists the files or batches,
+matches what the request sent (name, size and purpose; input file, window and endpoint)
+among the objects created since it was sent, and adopts what it finds into a ledger that
+the run cleans up; the caller then gets the original error (`transport` calls it).
+
+Public API: `Ledger`, `start(run) -> Ledger`, `Reconciler`, `creates(method, path)`.
 """
 
 from __future__ import annotations
@@ -36,12 +42,12 @@ if TYPE_CHECKING:
     from conformance.run.budget import Budget
     from conformance.run.session import Run
 
-__all__ = ["Ledger", "start"]
+__all__ = ["Ledger", "Reconciler", "creates", "start"]
 
 # A batch in one of these needs no cancel request.
 NOTHING_TO_CANCEL: frozenset[str] = TERMINAL | {"cancelling"}
 
-Send = Callable[[str, str], "httpx.Response"]  # (method, path under the base URL) -> answer
+Send = Callable[..., "httpx.Response"]  # (method, path under the base URL[, params]) -> answer
 
 
 @dataclass
@@ -150,41 +156,124 @@ def _created(response: httpx.Response | httpx2.Response) -> dict[str, Any]:
     return document if isinstance(document, dict) else {}
 
 
-class _Uncapped:
-    """Counts requests and tokens into the run's budget without ever refusing one."""
-
-    def __init__(self, budget: Budget) -> None:
-        self._budget = budget
-        self._lock = threading.Lock()
-
-    def take_request(self) -> None:
-        with self._lock:
-            self._budget.requests += 1
-
-    def charge_tokens(self, tokens: int) -> None:
-        self._budget.charge_tokens(tokens)
-
-
 def start(run: Run) -> Ledger:
     """A ledger for this run, registered to clean up when the run ends."""
     client: httpx.Client | None = None
 
-    def send(method: str, path: str) -> httpx.Response:
+    def send(method: str, path: str, params: Any = None) -> httpx.Response:
         nonlocal client
         if client is None:
+            from conformance.run.budget import Uncapped
             from conformance.run.transport import Meter
 
             meter = run.target.meter
             uncapped = Meter(
-                budget=cast("Budget", _Uncapped(meter.budget)),  # the same two methods
+                budget=cast("Budget", Uncapped(meter.budget)),  # the same two methods
                 pacer=meter.pacer,
                 policy=meter.policy,
                 sleep=meter.sleep,
                 limits=meter.limits,
             )
             client = replace(run.target, meter=uncapped).http()
-        return client.request(method, path)
+        return client.request(method, path, params=params)
 
     ledger = Ledger(send=send, real=run.settings.target != "replay")
     run.on_close(ledger.close)
     return ledger
+
+
+# -- creating requests whose answer was lost --------------------------------------------
+
+_CREATING = ("/files", "/batches")
+
+
+def creates(method: str, path: str) -> bool:
+    """Whether `method path` creates an object (an upload, a batch)."""
+    return method.upper() == "POST" and path.rstrip("/").endswith(_CREATING)
+
+
+def _multipart_fields(content: bytes, content_type: str) -> dict[str, Any]:
+    """`filename`, `bytes` of the `file` part and `purpose` of a multipart upload."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode() + content
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if name == "file":
+            fields["filename"] = part.get_filename()
+            fields["bytes"] = len(payload)
+        elif name == "purpose":
+            fields["purpose"] = payload.decode("utf-8", "replace")
+    return fields
+
+
+def _wanted(path: str, content: bytes, content_type: str) -> tuple[str, dict[str, Any]]:
+    """(the list path, the fields an object created by this request would echo)."""
+    import json
+
+    if path.rstrip("/").endswith("/files"):
+        return "files", _multipart_fields(content, content_type)
+    try:
+        body = json.loads(content or b"{}")
+    except ValueError:
+        body = {}
+    keys = ("input_file_id", "completion_window", "endpoint", "metadata")
+    fields = {k: body[k] for k in keys if isinstance(body, dict) and k in body}
+    return "batches", fields
+
+
+@dataclass
+class Reconciler:
+    """Finds the object a creating request made although its answer was lost, and adopts
+    it into `ledger` (cleaned up when the run ends). `send(method, path, params)` lists."""
+
+    send: Callable[..., Any]
+    ledger: Ledger
+    notes: list[str] = field(default_factory=list)
+
+    def lost(self, path: str, content: bytes, content_type: str, sent_at: float) -> list[str]:
+        """Adopt what the request at `path` created, if the list shows it: the newest
+        object echoing what was sent that the run does not know yet. (Not a time window:
+        the server's clock is its own; `sent_at` is kept for the note.) Its id, or none."""
+        kind, wanted = _wanted(path, content, content_type)
+        if not wanted:
+            return []
+        try:
+            params = {"limit": 20} if kind == "batches" else None
+            response = self.send("GET", kind, params)
+            listed = response.json().get("data") if response.status_code == 200 else None
+        except Exception as exc:  # network, closed client: nothing more we can do here
+            self.notes.append(
+                f"a {kind[:-1]} may have been created by a request whose answer was lost; "
+                f"listing {kind} to find it failed ({type(exc).__name__})"
+            )
+            return []
+        known = set(self.ledger.files) | set(self.ledger.batches)
+        items = listed if isinstance(listed, list) else []
+        matches = [
+            item
+            for item in items
+            if isinstance(item, dict)
+            and isinstance(item.get("id"), str)
+            and item["id"] not in known
+            and all(item.get(k) == v for k, v in wanted.items())
+        ]
+        if not matches:
+            return []
+        newest = max(matches, key=lambda item: item.get("created_at") or 0)
+        object_id = str(newest["id"])
+        if kind == "files":
+            self.ledger.add_file(object_id, f"{wanted.get('filename')} (its answer was lost)")
+        else:
+            status = newest.get("status")
+            self.ledger.add_batch(object_id, status if isinstance(status, str) else None)
+        self.notes.append(
+            f"{kind[:-1]} {object_id} was created by a request whose answer was lost; "
+            "adopted for cleanup instead of sending the request again"
+        )
+        return [object_id]

@@ -10,12 +10,14 @@ lists and CI logs.
 | target         | `--target`/`--live`| `KIMI_TARGET`        | `replay`                     |
 | base URL       | `--base-url`       | `MOONSHOT_BASE_URL`  | `https://api.moonshot.ai/v1` |
 | model          | `--model`          | `KIMI_MODEL_ID`      | chosen from `GET /models`    |
-| token budget   | `--budget-tokens`  | `KIMI_BUDGET_TOKENS` | 6000                         |
+| token ceiling  | `--budget-tokens`  | `KIMI_BUDGET_TOKENS` | 16000                        |
 | request cap    | `--max-requests`   | `KIMI_MAX_REQUESTS`  | 80                           |
 | pacing         | `--rpm`            | `KIMI_RPM`           | none                         |
 | JSON report    | `--report-json`    | —                    | none                         |
 | Markdown report| `--report-markdown`| —                    | none                         |
-| fuzz examples  | `--fuzz-examples`  | `KIMI_FUZZ_EXAMPLES` | per target (see strategies)  |
+| fuzz examples  | `--fuzz-examples`  | `KIMI_FUZZ_EXAMPLES` | per target; 0: no fuzzing    |
+| profile        | `--profile`        | `KIMI_PROFILE`       | `full` (`smoke`: core only)  |
+| partial runs   | `--allow-partial`  | —                    | off (budget skips fail)      |
 | `$web_search`  | `--web-search`     | —                    | off (billed per call)        |
 | drift report   | `--drift`          | —                    | off                          |
 """
@@ -30,8 +32,9 @@ from typing import Any
 from conformance.errors import UsageError
 
 TARGETS = ("replay", "emulator", "live")
+PROFILES = ("full", "smoke")
 DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
-DEFAULT_BUDGET_TOKENS = 6000
+DEFAULT_BUDGET_TOKENS = 16000
 DEFAULT_MAX_REQUESTS = 80
 KEY_ENV = "MOONSHOT_API_KEY"
 
@@ -73,9 +76,11 @@ class Settings:
     report_json: Path | None = None
     report_markdown: Path | None = None
     api_key: Secret | None = None
-    fuzz_examples: int | None = None  # None: the target's default profile
+    fuzz_examples: int | None = None  # None: the target's default profile; 0: off
     web_search: bool = False
     drift: bool = False
+    profile: str = "full"
+    allow_partial: bool = False
     # Where each setting came from ("option", "env" or "default"), for the report.
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -101,10 +106,16 @@ def _positive_float(name: str, value: str) -> float:
     return number
 
 
-def _target(name: str, value: str) -> str:
-    if value not in TARGETS:
-        raise UsageError(f"{name} must be one of {', '.join(TARGETS)}, got {value!r}")
-    return value
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def parse(name: str, value: str) -> str:
+        if value not in choices:
+            raise UsageError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+        return value
+
+    return parse
+
+
+_target = _one_of(TARGETS)
 
 
 _ENV: dict[str, tuple[str, Callable[[str, str], Any]]] = {
@@ -115,6 +126,7 @@ _ENV: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "max_requests": ("KIMI_MAX_REQUESTS", _positive_int),
     "rpm": ("KIMI_RPM", _positive_float),
     "fuzz_examples": ("KIMI_FUZZ_EXAMPLES", _positive_int),
+    "profile": ("KIMI_PROFILE", _one_of(PROFILES)),
 }
 
 
@@ -139,7 +151,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
     for name in ("report_json", "report_markdown"):
         if options.get(name):
             values[name] = Path(options[name])
-    for name in ("web_search", "drift"):
+    for name in ("web_search", "drift", "allow_partial"):
         values[name] = bool(options.get(name))
     key = environ.get(KEY_ENV)
     if key:

@@ -12,6 +12,9 @@ the run with one message saying what is wrong and how to fix it. In order:
    is allowed: only the base-URL check fails;
 3. `GET /models` authenticates and the model resolves (configured and listed);
 4. the balance is positive.
+
+Its two answers (`GET /models` through the SDK, the balance) are kept in `answers` (the
+run's) and judged by the suite's checks, so a live run sends each once.
 """
 
 from __future__ import annotations
@@ -130,9 +133,24 @@ def _shown(url: str) -> str:
     return scrubber_from_env().url(url)
 
 
-def run_preflight(settings: Settings, target: Target) -> Preflight:
+def _list_models(target: Target) -> tuple[Any, Any]:
+    """`GET /models` through the `openai` SDK, as users call it: (the SDK's raw answer, or
+    None when it raised on an error status; the HTTP response)."""
+    import openai
+
+    try:
+        answer = target.openai().models.with_raw_response.list()
+    except openai.APIStatusError as error:
+        return None, error.response
+    return answer, answer.http_response
+
+
+def run_preflight(
+    settings: Settings, target: Target, answers: dict[str, Any] | None = None
+) -> Preflight:
     """Check a live run's configuration; return the `GET /models` document, the model
-    chosen from it and how it was chosen.
+    chosen from it and how it was chosen. Its answers go into `answers` ("models": the
+    SDK's raw answer, "balance": the response) for the checks that judge them.
 
     Raises `UsageError` with one line on the first problem found.
     """
@@ -145,7 +163,7 @@ def run_preflight(settings: Settings, target: Target) -> Preflight:
             raise UsageError(problem)
     client = target.http()
     try:
-        models = client.get("models")
+        answer, models = _list_models(target)
         if models.status_code == 401:
             raise UsageError(_rejected(target.base_url))
         if models.status_code != 200:
@@ -158,6 +176,8 @@ def run_preflight(settings: Settings, target: Target) -> Preflight:
         if model is None:
             raise UsageError(f"{why}; set KIMI_MODEL_ID to a listed ID")
         balance = client.get("users/me/balance")
+        if answers is not None:
+            answers["models"], answers["balance"] = answer, balance
         if balance.status_code == 200:
             available = (balance.json().get("data") or {}).get("available_balance")
             if isinstance(available, (int, float)) and available <= 0:

@@ -64,6 +64,11 @@ class Report:
     # judged, and what a passing setup cost before its check's call phase is recorded.
     spent_mark: tuple[int, int] = field(default=(0, 0), repr=False)
     pending: dict[str, tuple[float, int, int]] = field(default_factory=dict, repr=False)
+    profile: str = "full"
+    plan: dict[str, Any] | None = None  # the run plan (`conformance.run.plan.Plan.to_json`)
+    # What the checks of each group sent (setup, call and teardown); the rest of
+    # `requests` is the run's own (the live preflight, the end-of-run cleanup).
+    spent_by_group: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def record(self, result: CheckResult) -> None:
         """Record one phase of a check: the worst outcome wins, the costs add up."""
@@ -86,7 +91,8 @@ class Report:
             check.tokens += tokens
 
     def verdict(self) -> str:
-        """One word for the whole run: preflight-failed, interrupted, failed or passed."""
+        """One word for the whole run: preflight-failed, interrupted, failed, partial (checks
+        left out for the budget) or passed."""
         if self.preflight_failure is not None:
             return "preflight-failed"
         if self.interrupted:
@@ -94,11 +100,22 @@ class Report:
         totals = self.totals()
         if totals["failed"] or totals["error"] or self.breaking_drift():
             return "failed"
+        if self.not_run():
+            return "partial"  # every check that ran passed, some were left out (budget)
         return "passed"
 
     def skips_by_reason(self) -> dict[str, int]:
         counts = Counter(c.reason or "-" for c in self.checks.values() if c.outcome == "skipped")
         return dict(counts.most_common())
+
+    def spend(self, group: str, requests: int, tokens: int) -> None:
+        row = self.spent_by_group.setdefault(group, {"requests": 0, "tokens": 0})
+        row["requests"] += requests
+        row["tokens"] += tokens
+
+    def not_run(self) -> list[CheckResult]:
+        """The checks left out because the run's budget could not pay for them."""
+        return [c for c in self.checks.values() if c.category == "budget"]
 
     def note(self, text: str) -> None:
         if text not in self.notes:
@@ -124,6 +141,10 @@ class Report:
             "model_choice": self.model_choice,
             "requests": self.requests,
             "tokens": self.tokens,
+            "spent_by_group": self.spent_by_group,
+            "profile": self.profile,
+            "plan": self.plan,
+            "not_run_for_budget": [c.id for c in self.not_run()],
             "totals": self.totals(),
             "skips_by_reason": self.skips_by_reason(),
             "interrupted": self.interrupted,
@@ -159,8 +180,26 @@ class Report:
             ),
             f"model: {self.model or '-'}"
             + (f" ({self.model_choice})" if self.model_choice else ""),
-            f"spent: {self.requests} requests, {self.tokens} tokens",
+            self._spend_line(),
         ]
+        if self.plan:
+            planned = self.plan["planned"]
+            lines.append(
+                f"plan ({self.profile}): at most {planned['requests']} requests and "
+                f"{planned['tokens']} tokens; caps {self.plan['caps']['requests']} requests, "
+                f"{self.plan['caps']['tokens']} tokens"
+            )
+        over = self.not_run()
+        if over:
+            lines.append(
+                f"NOT RUN for the budget: {len(over)} checks "
+                f"({', '.join(c.check for c in over[:8])}{', ...' if len(over) > 8 else ''})"
+                + (
+                    f"; to fit: {self.plan['advice']}"
+                    if self.plan and self.plan.get("advice")
+                    else ""
+                )
+            )
         if self.provenance:
             sources = sorted({str(p.get("source", "?")) for p in self.provenance.values()})
             lines.append(f"recordings: {len(self.provenance)} cassettes from {', '.join(sources)}")
@@ -177,6 +216,28 @@ class Report:
                 for c in sorted(self.drift, key=lambda c: c["severity"] != "breaking")
             ]
         return lines
+
+    def _spend_line(self) -> str:
+        groups = ", ".join(
+            f"{name} {row['requests']}"
+            for name, row in self.spent_by_group.items()
+            if row["requests"]
+        )
+        detail = f" (by group: {groups})" if groups else ""
+        if self.target == "replay":
+            return (
+                f"replayed: {self.requests} recorded answers{detail}; nothing was sent"
+                if self.requests
+                else "replayed: nothing; nothing was sent"
+            )
+        line = f"spent: {self.requests} requests, {self.tokens} tokens{detail}"
+        if self.emulator_accounting is not None:
+            served = self.emulator_accounting
+            line += (
+                f"; the emulator served {served.get('requests', 0)} requests, "
+                f"{served.get('tokens', 0)} tokens"
+            )
+        return line
 
     def breaking_drift(self) -> bool:
         return any(change["severity"] == "breaking" for change in self.drift or ())

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from conformance._write import check_writable
 from conformance.contract.model_ids import refuse_gateway_model
@@ -24,6 +24,7 @@ from conformance.run.transport import Limits, Meter
 
 if TYPE_CHECKING:
     from conformance.emulator.server import RunningEmulator
+    from conformance.run.plan import Plan
     from conformance.run.preflight import Preflight
 
 # Replayed requests carry no real key: recordings are matched without headers.
@@ -37,10 +38,15 @@ class Run:
     report: Report
     emulator: RunningEmulator | None = None  # the emulator target's server
     preflight: Preflight | None = None  # a live run's
+    # Answers the run fetched itself and several checks judge ("models", "balance"), and
+    # the suite's shared answers (`conformance.checks.exchanges.shared`), by name.
+    answers: dict[str, Any] = field(default_factory=dict)
+    plan: Plan | None = None  # the run plan, priced before any request
     # With --drift: this run's answers are recorded here (scrubbed), then compared with
     # the recorded baseline in cassettes/ when the run ends.
     drift_dir: Path | None = None
     _cleanups: list[Callable[[], list[str]]] = field(default_factory=list, repr=False)
+    _notes_from: list[list[str]] = field(default_factory=list, repr=False)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     @classmethod
@@ -51,7 +57,7 @@ class Run:
             from conformance.run.preflight import run_preflight
 
             try:
-                run.preflight = run_preflight(settings, run.target)
+                run.preflight = run_preflight(settings, run.target, run.answers)
             except BaseException:
                 run.close()
                 raise
@@ -87,7 +93,7 @@ class Run:
         drift_dir = None
         if settings.drift:
             drift_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kimi-drift-")))
-        return cls(
+        run = cls(
             settings=settings,
             target=target,
             report=report,
@@ -95,6 +101,39 @@ class Run:
             drift_dir=drift_dir,
             _stack=stack,
         )
+        run._reconcile_lost_creations()
+        return run
+
+    def _reconcile_lost_creations(self) -> None:
+        """A file or batch whose creating request lost its answer is looked for, not
+        created twice; what is found is cleaned up when the run ends."""
+        from conformance.run import cleanup
+
+        ledger = cleanup.start(self)
+        reconciler = cleanup.Reconciler(
+            send=lambda method, path, params: ledger.send(method, path, params), ledger=ledger
+        )
+        self.target.meter.reconcile = reconciler.lost
+        self._notes_from.append(reconciler.notes)
+
+    def use_plan(self, plan: Any, replan: Callable[[str], Any] | None = None) -> None:
+        """Take the run plan; a live run whose preflight chose another model than the plan
+        expected has it priced again (`replan(model)`) before any check."""
+        if replan is not None and self.preflight is not None and self.preflight.model != plan.model:
+            plan = replan(self.preflight.model)
+        self.plan = plan
+        self.report.profile = plan.profile
+        self.report.plan = plan.to_json()
+
+    def fuzz_examples(self, check_id: str, wanted: int) -> tuple[int, str]:
+        """How many examples the fuzz property `check_id` may send now: a fixed number
+        from what the run has left (shared with the properties after it), and why none."""
+        from conformance.run.cost import Cost
+
+        left = Cost(*self.target.meter.budget.left())
+        if self.plan is None:
+            return wanted, ""
+        return self.plan.fuzz_now(check_id, left, wanted)
 
     def on_close(self, cleanup: Callable[[], list[str]]) -> None:
         """Run `cleanup` when the run ends, even after a failure or Ctrl-C; it returns
@@ -108,6 +147,9 @@ class Run:
             except Exception as exc:
                 self.report.leftovers.append(f"cleanup failed ({type(exc).__name__})")
         self._cleanups.clear()
+        for notes in self._notes_from:
+            for note in notes:
+                self.report.note(note)
         if self.drift_dir is not None:
             self._compare_with_baseline(self.drift_dir)
         budget = self.target.meter.budget

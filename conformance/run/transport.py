@@ -9,6 +9,11 @@ tokens each answer reports, and applies Moonshot's documented retry rules:
 | 429 `engine_overloaded_error`            | retried with exponential backoff, 3 times     |
 | 429/403 `exceeded_current_quota_error`   | never retried (topping up is the only fix)    |
 | 5xx, or a connection error               | retried once, then left to the caller         |
+| the same to `POST /files`, `POST /batches` | not resent (see below)                      |
+
+A request that creates an object (an upload, a batch) may have done so although its
+answer was lost: it is never sent again blindly. `Meter.reconcile` lists the objects,
+adopts the one the request made into the run's cleanup, and the caller gets the error.
 
 Every answer is also bounded, so nothing can hang or fill the memory: an answer larger
 than `Limits.max_answer_bytes` raises `AnswerTooLarge`, one still arriving after
@@ -36,6 +41,7 @@ import httpx2
 from conformance.errors import UsageError
 from conformance.run.budget import Budget, Pacer
 
+ESTIMATOR_PATH = "/tokenizers/estimate-token-count"
 _USAGE_TOTAL = re.compile(rb'"total_tokens"\s*:\s*(\d+)')
 _REDACTED = b"<redacted>"
 
@@ -171,6 +177,9 @@ class Meter:
     sleep: Callable[[float], None] = time.sleep
     limits: Limits = field(default_factory=Limits.from_env)
     clock: Callable[[], float] = time.monotonic
+    # Called when a creating request's answer was lost (5xx, dropped connection):
+    # (path, body, content type, Unix time sent) -> ids of what it found and adopted.
+    reconcile: Callable[[str, bytes, str, float], list[str]] | None = None
     # The run's key, in every form: removed from every answer before anything reads it,
     # so a server echoing it cannot put it into an exception, a report or a log.
     _secret_forms: list[bytes] = field(default_factory=list, repr=False)
@@ -188,8 +197,8 @@ class Meter:
                 data = data.replace(form, _REDACTED)
         return data
 
-    def before_send(self) -> None:
-        self.budget.take_request()
+    def before_send(self, worst_tokens: int = 0) -> None:
+        self.budget.take_request(worst_tokens)
         self.pacer.wait()
 
 
@@ -202,7 +211,8 @@ def _counting_stream_class(lib: ModuleType) -> type:
         """Passes a body through within the run's bounds (size, total time); charges the
         tokens it reports when closed."""
 
-        def __init__(self, inner: Any, meter: Meter, started: float) -> None:
+        def __init__(self, inner: Any, meter: Meter, started: float, charge: bool) -> None:
+            self._charge = charge
             self._inner = inner
             self._meter = meter
             self._deadline = started + meter.limits.answer_seconds
@@ -239,7 +249,8 @@ def _counting_stream_class(lib: ModuleType) -> type:
                 yield carry
 
         def close(self) -> None:
-            self._meter.budget.charge_tokens(usage_tokens(bytes(self._seen)))
+            if self._charge:
+                self._meter.budget.charge_tokens(usage_tokens(bytes(self._seen)))
             self._seen.clear()
             self._inner.close()
 
@@ -255,26 +266,41 @@ def _metered_transport_class(lib: ModuleType) -> type:
             self.meter = meter
 
         def handle_request(self, request: Any) -> Any:
+            from conformance.run.cleanup import creates
+
             attempts = {"rate_limit": 0, "overload": 0, "server": 0, "network": 0}
+            worst = _worst_case(request)
+            # The token estimator's answer is a count, not a spend.
+            charge = not request.url.path.endswith(ESTIMATOR_PATH)
+            creating = creates(request.method, request.url.path)
             while True:
-                self.meter.before_send()
+                self.meter.before_send(worst)
                 started = self.meter.clock()
+                sent_at = time.time()
                 try:
                     response = self.inner.handle_request(request)
                     if response.is_stream_consumed:  # built in memory: a test double's
-                        response = _charge_in_memory(lib, request, response, self.meter)
+                        response = _charge_in_memory(lib, request, response, self.meter, charge)
                     else:
-                        response.stream = counting_stream(response.stream, self.meter, started)
+                        response.stream = counting_stream(
+                            response.stream, self.meter, started, charge
+                        )
                         streamed = "text/event-stream" in response.headers.get("content-type", "")
                         if streamed and response.status_code < 429 and response.status_code != 403:
                             return response  # the caller reads it; tokens charged at close
                         _read(response)  # inside the retry: a body cut short is a network error
                 except lib.TransportError:
+                    if creating:  # it may have been created: never resent blindly
+                        self._lost(request, sent_at)
+                        raise
                     if attempts["network"] >= self.meter.policy.network_retries:
                         raise
                     attempts["network"] += 1
                     self.meter.sleep(self.meter.limits.backoff)
                     continue
+                if creating and response.status_code >= 500:
+                    self._lost(request, sent_at)
+                    return response
                 if response.status_code >= 429 or response.status_code == 403:
                     delay = self.meter.policy.delay(
                         response.status_code,
@@ -288,6 +314,16 @@ def _metered_transport_class(lib: ModuleType) -> type:
                         continue
                 return response
 
+        def _lost(self, request: Any, sent_at: float) -> None:
+            if self.meter.reconcile is None:
+                return
+            try:
+                content = request.read()
+            except Exception:  # a body that cannot be read again: nothing to match on
+                return
+            kind = request.headers.get("content-type", "")
+            self.meter.reconcile(request.url.path, content, kind, sent_at)
+
         def close(self) -> None:
             self.inner.close()
 
@@ -297,7 +333,24 @@ def _metered_transport_class(lib: ModuleType) -> type:
     return MeteredTransport
 
 
-def _charge_in_memory(lib: ModuleType, request: Any, response: Any, meter: Meter) -> Any:
+def _worst_case(request: Any) -> int:
+    """The most tokens `request` could spend (`conformance.run.cost`); 0 when it cannot
+    be known from the request (a multipart upload, a streamed body)."""
+    from conformance.run.cost import request_worst_case
+
+    path = request.url.path
+    if not path.endswith("/chat/completions"):
+        return 0
+    try:
+        content = request.content
+    except Exception:  # a body that was not read into memory
+        return 0
+    return request_worst_case(request.method, path, content)
+
+
+def _charge_in_memory(
+    lib: ModuleType, request: Any, response: Any, meter: Meter, charge: bool = True
+) -> Any:
     """An answer built in memory (already read): the same size bound, token charge and
     key redaction. A redacted answer is a new response (public API only: no private
     attribute of httpx or httpx2 is written)."""
@@ -305,7 +358,8 @@ def _charge_in_memory(lib: ModuleType, request: Any, response: Any, meter: Meter
         raise AnswerTooLarge(
             f"the answer exceeded {meter.limits.max_answer_bytes} bytes (KIMI_MAX_ANSWER_BYTES)"
         )
-    meter.budget.charge_tokens(usage_tokens(response.content))
+    if charge:
+        meter.budget.charge_tokens(usage_tokens(response.content))
     redacted = meter.redact(response.content)
     if redacted == response.content:
         return response

@@ -1,8 +1,9 @@
 """From pytest's reports to the conformance matrix (called by the plugin's hooks).
 
 A failed check is put in a category (see `conformance.run.outcomes`); a check that would
-go over the run's budget becomes a skip with the reason; a replay miss becomes one line
-that says how to re-record.
+go over the run's budget becomes a skip with the reason, in the category `budget` (the
+plan left it out, or the budget ran out inside it); a replay miss becomes one line that
+says how to re-record. What each check spent is added up per group.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance._resources import SUITE_DIR
 from conformance.errors import UsageError
 from conformance.run.report import CheckResult, Report, now, write_json, write_markdown
+from conformance.run.selection import check_id as _check_id
 
 if TYPE_CHECKING:
     import pytest
@@ -51,15 +52,6 @@ def _one_line(text: str, limit: int = 240) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _check_id(item: pytest.Item) -> str:
-    path = Path(str(item.path)).resolve()
-    try:
-        rel = path.relative_to(SUITE_DIR).as_posix()
-    except ValueError:
-        rel = path.name
-    return f"{rel}::{item.name}"
-
-
 def judge(
     run: Run, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
 ) -> None:
@@ -77,7 +69,6 @@ def judge(
             reason = _one_line(str(find(exc, BudgetExhausted) or exc))
             line = item.location[1] or 0  # None only for items without a source line
             report.longrepr = (str(item.path), line, f"Skipped: {reason}")
-            category = None
         elif category == "missing-recording":
             from conformance.recording.cassettes import missing_recording_message
 
@@ -142,6 +133,33 @@ def _scrub_report(report: pytest.TestReport) -> None:
         if scrub.text(text) != text:
             report.longrepr = scrub.text(text)
     report.sections = [(name, scrub.text(content)) for name, content in report.sections]
+
+
+def refuse_if_over_budget(run: Run, item: pytest.Item) -> None:
+    """Raise `BudgetExhausted` for a check the run plan left out (it does not fit)."""
+    planned = run.plan.status_of(_check_id(item)) if run.plan is not None else None
+    if planned is not None and planned.status == "budget":
+        from conformance.run.budget import BudgetExhausted
+
+        raise BudgetExhausted(f"left out by the run plan: {planned.why}")
+
+
+def account(run: Run, item: pytest.Item, requests: int, tokens: int) -> None:
+    """Add what one check sent (setup, call, teardown) to its group's spend."""
+    from conformance.run.selection import group_of
+
+    run.report.spend(group_of(item), requests, tokens)
+
+
+def starved(run: Run) -> bool:
+    """Whether the run cannot count as a pass: checks were left out for the budget, or no
+    check ran at all; unless `--allow-partial`."""
+    if run.settings.allow_partial:
+        return False
+    checks = run.report.checks.values()
+    if any(check.category == "budget" for check in checks):
+        return True
+    return bool(checks) and not any(c.outcome in ("passed", "failed") for c in checks)
 
 
 def finish(run: Run, *, interrupted: bool) -> bool:

@@ -41,7 +41,7 @@ class Profile:
 
 
 OFFLINE = Profile("offline", 200, 4, 40, 4000, 32, vary_thinking=True)
-LIVE = Profile("live", 10, 2, 24, 200, 4, vary_thinking=False)
+LIVE = Profile("live", 12, 2, 24, 200, 4, vary_thinking=False)
 
 
 def _value(rule: Rule, *, low: float | None = None) -> st.SearchStrategy[Any]:

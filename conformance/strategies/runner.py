@@ -5,6 +5,12 @@
 loopback, live). A property that finds a failure raises `oracle.FuzzFailure` carrying
 the minimal payload Hypothesis shrank to. The suite (`conformance/suite/test_fuzz.py`),
 the project's tests and `benchmarks/fuzz.py` all run the properties through here.
+
+Bounded runs (the live path): `examples` is a fixed number per property; `shrink_requests`
+caps what shrinking a found failure may send (then the failure is reported as found, with
+the note that shrinking stopped); `send` raising `StopFuzzing` (the run's budget is spent)
+ends the property at once: as `FuzzStopped` (how many examples ran) when nothing failed
+yet, as the failure found when it came while shrinking. Never as a Hypothesis error.
 """
 
 from __future__ import annotations
@@ -21,9 +27,33 @@ from conformance.strategies import oracle
 from conformance.strategies.invalid import FAMILIES, invalid_requests
 from conformance.strategies.requests import OFFLINE, Profile, chat_requests, context_length_of
 
-__all__ = ["Campaign", "fuzz_settings"]
+__all__ = ["NOT_MINIMAL", "Campaign", "FuzzStopped", "StopFuzzing", "fuzz_settings"]
 
 Send = Callable[[dict[str, Any]], oracle.Exchange]
+
+
+class StopFuzzing(BaseException):
+    """Raised by `send` to end the property now (e.g. the run's budget is spent).
+
+    A BaseException, so that Hypothesis does not take it for a failure of the example
+    (it would shrink it, or call the property flaky): it ends the run of the property."""
+
+
+class FuzzStopped(Exception):
+    """A property ended before its examples ran out, with nothing found: `ran` examples
+    of `planned`, and why (`reason`)."""
+
+    def __init__(self, reason: str, *, ran: int, planned: int) -> None:
+        super().__init__(f"fuzzing stopped after {ran} of {planned} examples: {reason}")
+        self.reason, self.ran, self.planned = reason, ran, planned
+
+
+# How a failure reported as found, not shrunk, says so (a line of its message).
+NOT_MINIMAL = "not minimal, as found"
+
+
+class _ShrinkingCapped(BaseException):
+    """Shrinking spent its requests: report the failure as found."""
 
 
 def fuzz_settings(examples: int, *, derandomize: bool | None = None) -> hypothesis.settings:
@@ -47,7 +77,13 @@ def fuzz_settings(examples: int, *, derandomize: bool | None = None) -> hypothes
 
 
 class Campaign:
-    """The fuzz properties for one model, sending through `send`."""
+    """The fuzz properties for one model, sending through `send`.
+
+    `examples`: per property (None: the profile's; 0: the properties do nothing);
+    `shrink_requests`: requests shrinking a failure may send (None: no cap);
+    `accept(body)`: drawn bodies it refuses are not sent (e.g. over a token ceiling).
+    `ran` counts the examples sent by the last property.
+    """
 
     def __init__(
         self,
@@ -58,18 +94,44 @@ class Campaign:
         examples: int | None = None,
         models_document: Any = None,
         derandomize: bool | None = None,
+        shrink_requests: int | None = None,
+        accept: Callable[[dict[str, Any]], bool] | None = None,
     ) -> None:
-        self.send = send
+        self._send = send
         self.model = model
         self.profile = profile
-        self.examples = examples or profile.examples
+        self.examples = profile.examples if examples is None else examples
+        self.configured = self.examples  # `examples` may be lowered per property (budget)
         self.context_length = context_length_of(model, models_document)
         self.derandomize = derandomize
+        self.shrink_requests = shrink_requests
+        self.accept = accept
         self.failed = False  # set once a property found a failure (it is now shrinking)
+        self.ran = 0
+        self._found: oracle.FuzzFailure | None = None
+        self._shrunk = 0
+
+    def send(self, body: dict[str, Any]) -> oracle.Exchange:
+        """Send one example (counted; once a failure is found, within the shrink cap)."""
+        if self._found is not None:
+            if self.shrink_requests is not None and self._shrunk >= self.shrink_requests:
+                raise _ShrinkingCapped
+            self._shrunk += 1
+        else:
+            self.ran += 1
+        return self._send(body)
 
     def _run(
         self, strategy: Any, check: Callable[[Any], None], *, examples: int | None = None
     ) -> None:
+        planned = self.examples if examples is None else examples
+        if planned <= 0:
+            return
+        self.failed, self.ran, self._found, self._shrunk = False, 0, None, 0
+        check = self._keeping_the_first_failure(check)
+
+        # The property's source seeds derandomized runs (Hypothesis hashes it): changing
+        # it changes which examples CI draws.
         @fuzz_settings(examples or self.examples, derandomize=self.derandomize)
         @given(strategy)
         def prop(example: Any) -> None:
@@ -81,29 +143,69 @@ class Campaign:
 
         with warnings.catch_warnings():  # a large falsifying example is still reported
             warnings.simplefilter("ignore", hypothesis.errors.HypothesisWarning)
-            prop()
+            try:
+                prop()
+            except _ShrinkingCapped:
+                raise self._as_found(f"shrinking stopped after {self._shrunk} requests") from None
+            except StopFuzzing as stop:
+                if self._found is not None:
+                    raise self._as_found(f"shrinking stopped: {stop}") from None
+                raise FuzzStopped(str(stop), ran=self.ran, planned=planned) from None
+
+    def _keeping_the_first_failure(self, check: Callable[[Any], None]) -> Callable[[Any], None]:
+        def kept(example: Any) -> None:
+            try:
+                check(example)
+            except oracle.FuzzFailure as failure:
+                if self._found is None:
+                    self._found = failure
+                raise
+
+        return kept
+
+    def _as_found(self, why: str) -> oracle.FuzzFailure:
+        assert self._found is not None
+        return oracle.FuzzFailure(f"{self._found}\n{NOT_MINIMAL}: {why}")
+
+    def _bodies(self, strategy: Any) -> Any:
+        return strategy if self.accept is None else strategy.filter(self.accept)
 
     def valid(self) -> None:
         """Valid payloads, streamed or not: 200 and a conforming answer."""
         requests = chat_requests(
             self.model, profile=self.profile, stream=None, context_length=self.context_length
         )
-        self._run(requests, lambda body: oracle.expect_valid(self.send(body)))
+        self._run(self._bodies(requests), lambda body: oracle.expect_valid(self.send(body)))
 
     def invalid(self) -> None:
         """Invalid payloads: a 4xx with the error envelope. The examples are shared out
-        over the named families (each gets at least one), so that no family depends on
-        how Hypothesis happens to weigh a choice among them."""
-        share = -(-self.examples // len(FAMILIES))  # rounded up: at least `examples` in all
-        for family in sorted(FAMILIES):
+        over the named families (each gets its share, the first ones one more), so that
+        no family depends on how Hypothesis happens to weigh a choice among them; with
+        fewer examples than families, the first families in sorted order run."""
+        families = sorted(FAMILIES)
+        base, extra = divmod(self.examples, len(families))
+        accept = self.accept
+        total = 0
+        for index, family in enumerate(families):
+            share = base + (1 if index < extra else 0)
+            if share <= 0:
+                continue
             requests = invalid_requests(
                 self.model,
                 profile=self.profile,
                 families=(family,),
                 context_length=self.context_length,
             )
-            self._run(
-                requests,
-                lambda pair: oracle.expect_invalid(self.send(pair[1]), pair[0]),
-                examples=share,
-            )
+            pairs = requests if accept is None else requests.filter(lambda p: accept(p[1]))
+            try:
+                self._run(
+                    pairs,
+                    lambda pair: oracle.expect_invalid(self.send(pair[1]), pair[0]),
+                    examples=share,
+                )
+            except FuzzStopped as stopped:
+                raise FuzzStopped(
+                    stopped.reason, ran=total + stopped.ran, planned=self.examples
+                ) from None
+            total += self.ran
+        self.ran = total

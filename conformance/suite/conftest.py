@@ -124,16 +124,47 @@ def _session_cassette(
     return use
 
 
+def _fetched_here(run: Run, name: str) -> None:
+    """With --drift, an answer the preflight fetched is fetched again, to be recorded."""
+    if run.drift_dir is not None:
+        run.answers.pop(name, None)
+
+
 @pytest.fixture(scope="session")
-def kimi_models(kimi_run: Run, _session_cassette: SessionCassette) -> dict[str, Any]:
-    """This run's `GET /models` answer: the source of every model ID the suite uses."""
-    if kimi_run.preflight is not None and kimi_run.drift_dir is None:
-        return kimi_run.preflight.models  # preflight fetched it (--drift wants it recorded)
-    with _session_cassette("models"):
-        response = kimi_run.target.http().get("models")
+def kimi_models_answer(kimi_run: Run, _session_cassette: SessionCassette) -> Any:
+    """This run's `GET /models`, through the `openai` SDK (`.http_response`, `.parse()`):
+    fetched by the live preflight, else here; several checks judge it."""
+    from conformance.checks import exchanges
+
+    _fetched_here(kimi_run, "models")
+    return exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "models",
+        lambda: exchanges.list_models(kimi_run.target.openai()),
+    )
+
+
+@pytest.fixture(scope="session")
+def kimi_models(kimi_models_answer: Any) -> dict[str, Any]:
+    """This run's `GET /models` document: the source of every model ID the suite uses."""
     from conformance.checks.asserts import expect_json
 
-    return expect_json(response, "models.list")
+    return expect_json(kimi_models_answer.http_response, "models.list")
+
+
+@pytest.fixture(scope="session")
+def kimi_balance(kimi_run: Run, _session_cassette: SessionCassette) -> Any:
+    """This run's `GET /users/me/balance` (raw HTTP): fetched by the live preflight, else here."""
+    from conformance.checks import exchanges
+
+    _fetched_here(kimi_run, "balance")
+    return exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "balance",
+        lambda: kimi_run.target.http().get("users/me/balance"),
+    )
 
 
 @pytest.fixture(scope="session")
@@ -179,6 +210,7 @@ def created(ledger: Ledger) -> Iterator[Ledger]:
 
 # Answers several modules judge, sent once per run (`chat_exchanges.shared`) and kept in
 # their own cassettes under cassettes/session/ so replay works whichever module runs first.
+# Each is priced once by the run plan (`chat_exchanges.SHARED_COSTS`).
 
 
 @pytest.fixture(scope="session")
@@ -195,7 +227,7 @@ def tool_stream(
     """The tool-call request, streamed, read by our SSE parser."""
     from conformance.checks import exchanges as chat_exchanges
 
-    body = {**tool_body, "stream": True, "stream_options": {"include_usage": True}}
+    body = chat_exchanges.tool_stream_request(tool_body["model"])
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,

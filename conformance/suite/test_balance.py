@@ -12,8 +12,10 @@ pytestmark = pytest.mark.kimi_endpoint("GET /users/me/balance")
 CURRENCY_BY_HOST = {"api.moonshot.ai": "USD", "api.moonshot.cn": "CNY"}
 
 
-def test_balance_conforms(raw, kimi_run):
-    document = expect_json(raw.get("users/me/balance"), "balance")
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(shares="balance")
+def test_balance_conforms(kimi_balance, kimi_run):
+    document = expect_json(kimi_balance, "balance")
     host = urlsplit(kimi_run.settings.base_url).hostname or ""
     currency = CURRENCY_BY_HOST.get(host, "unknown (not an official host)")
     kimi_run.report.note(

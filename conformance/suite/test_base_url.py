@@ -10,6 +10,8 @@ import pytest
 pytestmark = pytest.mark.kimi_endpoint("base URL")
 
 
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost()  # judged locally: sends nothing
 def test_base_url_is_official(kimi_run):
     from conformance.contract.base_url import classify_base_url
 

@@ -1,49 +1,87 @@
-"""`POST /chat/completions`, non-streamed, through raw HTTP and through the `openai` SDK."""
+"""`POST /chat/completions`, non-streamed, through raw HTTP and through the `openai` SDK.
+
+Each client path sends one plain request per run and several checks judge its answer:
+raw HTTP asks for at most one completion token (its answer is checked against the
+schema and for `max_completion_tokens` being honoured), the SDK sends the plain request
+through `with_raw_response` (the raw answer against the schema, the parsed one for what
+the SDK makes of it).
+"""
 
 import pytest
 
-from conformance.checks import payloads
+from conformance.checks import exchanges, payloads
 from conformance.checks.asserts import expect_error, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
-PATHS = ["raw", "sdk"]
 
-
-def send(path, kimi_run, body):
-    """POST the body through one client path; return the HTTP response (raw or SDK's)."""
-    if path == "raw":
-        return kimi_run.target.http().post("chat/completions", json=body)
+def _sdk_create(kimi_run, body):
     import openai
 
     client = kimi_run.target.openai()
     try:
-        return client.chat.completions.with_raw_response.create(
-            **payloads.for_sdk(body)
-        ).http_response
+        return client.chat.completions.with_raw_response.create(**payloads.for_sdk(body))
     except openai.APIStatusError as error:  # 4xx/5xx: the SDK raises; check its response
-        return error.response
+        return exchanges._Raised(error.response)
 
 
-@pytest.mark.parametrize("path", PATHS)
-def test_chat_completion_conforms(path, kimi_run, kimi_model):
-    document = expect_json(send(path, kimi_run, payloads.chat(kimi_model)), "chat.completion")
-    assert document["model"] == kimi_model, (
-        f"the answer's model {document['model']!r} does not echo the requested {kimi_model!r}"
+@pytest.fixture
+def raw_answer(kimi_run, _session_cassette, kimi_model):
+    """Raw HTTP's answer to `exchanges.length_request` (shared: "chat-raw")."""
+    body = exchanges.length_request(kimi_model)
+    return exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-raw",
+        lambda: kimi_run.target.http().post("chat/completions", json=body),
     )
 
 
-def test_chat_completion_parsed_by_sdk(sdk, kimi_model):
-    completion = sdk.chat.completions.create(**payloads.for_sdk(payloads.chat(kimi_model)))
+@pytest.fixture
+def sdk_answer(kimi_run, _session_cassette, kimi_model):
+    """The SDK's raw answer to `exchanges.chat_request` (shared: "chat-sdk")."""
+    body = exchanges.chat_request(kimi_model)
+    return exchanges.shared(
+        kimi_run, _session_cassette, "chat-sdk", lambda: _sdk_create(kimi_run, body)
+    )
+
+
+def _conforms(response, kimi_model):
+    document = expect_json(response, "chat.completion")
+    assert document["model"] == kimi_model, (
+        f"the answer's model {document['model']!r} does not echo the requested {kimi_model!r}"
+    )
+    return document
+
+
+@pytest.mark.kimi_core
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("raw", marks=pytest.mark.kimi_cost(shares="chat-raw")),
+        pytest.param("sdk", marks=pytest.mark.kimi_cost(shares="chat-sdk")),
+    ],
+)
+def test_chat_completion_conforms(path, request, kimi_model):
+    answer = request.getfixturevalue(f"{path}_answer")
+    _conforms(answer if path == "raw" else answer.http_response, kimi_model)
+
+
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(shares="chat-sdk")
+def test_chat_completion_parsed_by_sdk(sdk_answer, kimi_model):
+    _conforms(sdk_answer.http_response, kimi_model)
+    completion = sdk_answer.parse()
     assert completion.choices, "the SDK parsed no choices"
     assert completion.choices[0].message.role == "assistant"
     assert completion.usage is not None and completion.usage.total_tokens > 0
 
 
-def test_max_completion_tokens_honoured(raw, kimi_model):
-    limit = 1
-    body = payloads.chat(kimi_model, "Count from 1 to 100, separated by spaces.", max_tokens=limit)
-    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(shares="chat-raw")
+def test_max_completion_tokens_honoured(raw_answer, kimi_model):
+    limit = exchanges.length_request(kimi_model)["max_completion_tokens"]
+    document = expect_json(raw_answer, "chat.completion")
     choice = document["choices"][0]
     assert choice["finish_reason"] == "length", (
         f"max_completion_tokens={limit} should stop the answer with finish_reason 'length', "
@@ -55,11 +93,18 @@ def test_max_completion_tokens_honoured(raw, kimi_model):
     )
 
 
-@pytest.mark.parametrize("path", PATHS)
-def test_provoked_400_has_error_envelope(path, kimi_run, kimi_model):
-    body = {**payloads.chat(kimi_model), "messages": []}
+def _empty_messages(model):
+    return {**payloads.chat(model), "messages": []}
+
+
+# Raw HTTP only: the server sees the same bytes from the SDK, and every other 400 check
+# judges the envelope too.
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(chat=lambda model: [_empty_messages(model)])
+def test_provoked_400_has_error_envelope(kimi_run, kimi_model):
+    response = kimi_run.target.http().post("chat/completions", json=_empty_messages(kimi_model))
     expect_error(
-        send(path, kimi_run, body),
+        response,
         status=400,
         types=["invalid_request_error"],
         message="messages must not be empty",

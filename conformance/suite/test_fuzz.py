@@ -8,15 +8,25 @@ Properties (strategies, oracle and runner in `conformance.strategies`):
 - nothing gets a 5xx, a hang or a body that is not JSON;
 - every example in `fuzz_regressions.json` (failures found earlier) is replayed each run.
 
-Where the requests go: in `replay`, the in-process emulator (random payloads cannot match
-recordings; the report says so); in `emulator`, the loopback emulator through a client that
-is not charged to the run's request cap; `live`, the run's metered client (budget, cap,
-pacing), with the small live profile. Examples per property: `--fuzz-examples N`
-(`KIMI_FUZZ_EXAMPLES`), else 200 offline and 10 live. Runs are derandomized when `CI` is
-set; no Hypothesis database is written unless you loaded a Hypothesis settings profile.
+Where the requests go, and what they cost:
+
+- `live`: the run's metered client. The properties come last in the run and take a fixed
+  number of examples from what the deterministic checks left (`--fuzz-examples N` at
+  most, default 12, the live profile: short texts, a few completion tokens, and no body
+  whose worst case is over `LIVE_EXAMPLE_TOKENS`); shrinking a failure may send at most
+  `LIVE_SHRINK_REQUESTS` more. If the budget still runs out inside a property, it ends as
+  a budget outcome saying how many examples ran.
+- `emulator`: the loopback emulator, 200 examples per property by default; counted in
+  the run's spend, never refused by its caps (the emulator is free).
+- `replay`: the properties do not run (random payloads match no recording); the
+  regression examples play from their recordings like every other check.
+
+`--fuzz-examples 0` turns the properties off. Runs are derandomized when `CI` is set; no
+Hypothesis database is written unless you loaded a Hypothesis settings profile.
 
 A failure shows the minimal payload (secrets scrubbed), the answer, a curl line to
-reproduce it, and the entry to append to `fuzz_regressions.json` to keep it.
+reproduce it, and the entry to append to `fuzz_regressions.json` to keep it. One found
+live whose shrinking was cut short is shown as found, with the commands that shrink it.
 """
 
 from __future__ import annotations
@@ -26,78 +36,108 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import hypothesis
 import pytest
 
 from conformance import strategies
 from conformance.run.budget import BudgetExhausted
 from conformance.strategies import oracle
-from conformance.strategies.runner import Campaign
+from conformance.strategies.runner import NOT_MINIMAL, Campaign, FuzzStopped, StopFuzzing
 
-pytestmark = [pytest.mark.kimi_endpoint("POST /chat/completions"), pytest.mark.kimi_unrecorded]
+pytestmark = [pytest.mark.kimi_endpoint("POST /chat/completions"), pytest.mark.kimi_fuzz]
 
 REGRESSIONS = Path(__file__).with_name("fuzz_regressions.json")
-IN_PROCESS_NOTE = (
-    "fuzzing (test_fuzz.py) ran against the in-process emulator: random payloads cannot "
-    "match recordings"
+LIVE_EXAMPLE_TOKENS = 400  # live: a drawn body that could spend more is not sent
+LIVE_SHRINK_REQUESTS = 20
+REPLAY_SKIP = (
+    "fuzz properties do not run on replay (random payloads match no recording): "
+    "use --target emulator or --live"
 )
 
 
 def _client(kimi_run: Any) -> Any:
-    import httpx
-
-    target = kimi_run.settings.target
-    if target == "live":
+    """The properties' client: the run's own (metered) on live; on the emulator target
+    one whose requests are counted in the run's spend but never refused by its caps."""
+    if kimi_run.settings.target != "emulator":
         return kimi_run.target.http()
-    if target == "emulator":  # loopback; not charged to the run's request cap
-        return httpx.Client(
-            base_url=kimi_run.target.base_url.rstrip("/") + "/",
-            headers={"Authorization": f"Bearer {kimi_run.target.api_key.reveal()}"},
-            timeout=10.0,
-        )
-    from conformance.emulator.core import DEFAULT_KEY, Emulator
+    from dataclasses import replace
 
-    kimi_run.report.note(IN_PROCESS_NOTE)
-    return httpx.Client(
-        base_url="https://api.moonshot.ai/v1/",
-        transport=Emulator().httpx_transport(),
-        headers={"Authorization": f"Bearer {DEFAULT_KEY}"},
-        timeout=10.0,
-    )
+    from conformance.run.budget import Uncapped
+
+    meter = replace(kimi_run.target.meter, budget=Uncapped(kimi_run.target.meter.budget))
+    return replace(kimi_run.target, meter=meter, _clients=[]).http()
 
 
 @pytest.fixture(scope="module")
 def campaign(kimi_run: Any, kimi_model: str, kimi_models: Any) -> Iterator[Campaign]:
     client = _client(kimi_run)
+    live = kimi_run.settings.target == "live"
 
     def send(body: dict[str, Any]) -> oracle.Exchange:
         try:
             return oracle.send(client, body)
         except BudgetExhausted as exc:
-            if fuzz.failed:  # stop shrinking cheaply; Hypothesis keeps the smallest failure
-                hypothesis.reject()
-            pytest.skip(f"fuzzing stopped, the run's budget is spent: {exc}")
+            raise StopFuzzing(str(exc)) from None
 
-    live = kimi_run.settings.target == "live"
     fuzz = Campaign(
         send,
         kimi_model,
         profile=strategies.LIVE if live else strategies.OFFLINE,
         examples=kimi_run.settings.fuzz_examples,
         models_document=kimi_models,
+        shrink_requests=LIVE_SHRINK_REQUESTS if live else None,
+        accept=_within(LIVE_EXAMPLE_TOKENS) if live else None,
     )
     yield fuzz
     client.close()
 
 
-def test_valid_payloads_accepted(campaign: Campaign) -> None:
+def _within(tokens: int) -> Any:
+    from conformance.run.cost import worst_case_tokens
+
+    return lambda body: worst_case_tokens(body) <= tokens
+
+
+def _property(kimi_run: Any, campaign: Campaign, name: str, run: Any) -> None:
+    """Run one property with the examples the run can still afford."""
+    if kimi_run.settings.target == "replay":
+        pytest.skip(REPLAY_SKIP)
+    if campaign.configured <= 0:
+        pytest.skip("fuzzing is off (--fuzz-examples 0)")
+    if kimi_run.settings.target == "live":
+        examples, why = kimi_run.fuzz_examples(f"test_fuzz.py::{name}", campaign.configured)
+        if examples <= 0:
+            raise BudgetExhausted(why)
+        campaign.examples = examples
+    try:
+        run()
+    except FuzzStopped as stopped:
+        raise BudgetExhausted(str(stopped)) from None
+    except oracle.FuzzFailure as failure:
+        if NOT_MINIMAL not in str(failure):
+            raise
+        raise oracle.FuzzFailure(
+            f"{failure}; shrink it offline: kimi-conformance run --target emulator -k {name} "
+            f"(if the emulator fails it too), or live with more budget: "
+            f"kimi-conformance run --live -k {name} --max-requests 200"
+        ) from None
+    kimi_run.report.note(f"{name}: {campaign.ran} examples")
+
+
+_PROPERTY = pytest.mark.kimi_cost(example_tokens=LIVE_EXAMPLE_TOKENS)
+
+
+@_PROPERTY
+@pytest.mark.kimi_unrecorded
+def test_valid_payloads_accepted(kimi_run: Any, campaign: Campaign) -> None:
     """Valid payloads, streamed or not: 200 and an answer passing every schema/invariant."""
-    campaign.valid()
+    _property(kimi_run, campaign, "test_valid_payloads_accepted", campaign.valid)
 
 
-def test_invalid_payloads_rejected(campaign: Campaign) -> None:
+@_PROPERTY
+@pytest.mark.kimi_unrecorded
+def test_invalid_payloads_rejected(kimi_run: Any, campaign: Campaign) -> None:
     """Invalid payloads, each breaking one documented rule: a 4xx with the error envelope."""
-    campaign.invalid()
+    _property(kimi_run, campaign, "test_invalid_payloads_rejected", campaign.invalid)
 
 
 def _regressions() -> list[dict[str, Any]]:
@@ -113,10 +153,11 @@ def with_model(value: Any, model: str) -> Any:
     return model if value == "{model}" else value
 
 
+@pytest.mark.kimi_cost(chat_with_params=lambda model, p: [with_model(p["example"]["body"], model)])
 @pytest.mark.parametrize("example", _regressions(), ids=lambda example: example["id"])
-def test_regression_example(campaign: Campaign, example: dict[str, Any]) -> None:
+def test_regression_example(kimi_run: Any, example: dict[str, Any], kimi_model: str) -> None:
     """A failure found earlier, kept in fuzz_regressions.json: it must stay fixed."""
-    exchange = campaign.send(with_model(example["body"], campaign.model))
+    exchange = oracle.send(kimi_run.target.http(), with_model(example["body"], kimi_model))
     if example["expect"] == "valid":
         oracle.expect_valid(exchange)
     else:

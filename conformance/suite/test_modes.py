@@ -40,6 +40,7 @@ def _content(document):
     return content, choice["finish_reason"]
 
 
+@pytest.mark.kimi_cost(chat=lambda m: [_partial(m)])
 def test_partial_mode_continues(raw, kimi_model):
     document = expect_json(
         raw.post("chat/completions", json=_partial(kimi_model)), "chat.completion"
@@ -50,8 +51,13 @@ def test_partial_mode_continues(raw, kimi_model):
     )
 
 
+def _partial_json(model):
+    return _partial(model, response_format={"type": "json_object"})
+
+
+@pytest.mark.kimi_cost(chat=lambda m: [_partial_json(m)])
 def test_partial_mode_with_json_object_rejected(raw, kimi_model):
-    body = _partial(kimi_model, response_format={"type": "json_object"})
+    body = _partial_json(kimi_model)
     expect_error(
         raw.post("chat/completions", json=body), status=400, types=["invalid_request_error"]
     )
@@ -69,23 +75,18 @@ def _json_content(document, kind):
     return value
 
 
-def test_json_object_mode(raw, kimi_model):
-    body = payloads.chat(
-        kimi_model,
+def _json_object(model):
+    return payloads.chat(
+        model,
         'Reply with a JSON object of the form {"answer": "hello"} and nothing else.',
         max_tokens=JSON_MAX_TOKENS,
         response_format={"type": "json_object"},
     )
-    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
-    value = _json_content(document, "json_object")
-    assert isinstance(value, dict), f"json_object mode gave a {type(value).__name__}: {value!r}"
 
 
-def test_json_schema_mode(raw, kimi_model):
-    from jsonschema import Draft202012Validator
-
-    body = payloads.chat(
-        kimi_model,
+def _json_schema(model):
+    return payloads.chat(
+        model,
         'Reply with a JSON object {"word": "hello"}.',
         max_tokens=JSON_MAX_TOKENS,
         response_format={
@@ -93,6 +94,21 @@ def test_json_schema_mode(raw, kimi_model):
             "json_schema": {"name": "greeting", "schema": GREETING_SCHEMA, "strict": True},
         },
     )
+
+
+@pytest.mark.kimi_cost(chat=lambda m: [_json_object(m)])
+def test_json_object_mode(raw, kimi_model):
+    body = _json_object(kimi_model)
+    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+    value = _json_content(document, "json_object")
+    assert isinstance(value, dict), f"json_object mode gave a {type(value).__name__}: {value!r}"
+
+
+@pytest.mark.kimi_cost(chat=lambda m: [_json_schema(m)])
+def test_json_schema_mode(raw, kimi_model):
+    from jsonschema import Draft202012Validator
+
+    body = _json_schema(kimi_model)
     document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
     value = _json_content(document, "json_schema")
     errors = [e.message for e in Draft202012Validator(GREETING_SCHEMA).iter_errors(value)]

@@ -34,17 +34,23 @@ SCHEMA_RANGE = {
 }
 
 
-def _rules(model, thinking):
-    """The model's rules in this mode, or a skip when the model cannot be in it."""
+class NotApplicable(Exception):
+    """The check sends nothing for this model (the reason says why)."""
+
+
+def _mode_rules(model, thinking):
+    """The model's rules in this mode; `NotApplicable` when the model cannot be in it."""
     from conformance.contract.catalog import rules_for
 
     try:
         rules = rules_for(model, thinking)
     except KeyError:
-        pytest.skip(f"{model} is not in the catalog of documented parameter rules")
+        raise NotApplicable(
+            f"{model} is not in the catalog of documented parameter rules"
+        ) from None
     if rules.thinking != thinking:
         why = "always thinks: no non-thinking mode" if rules.thinking else "has no thinking mode"
-        pytest.skip(f"{model} {why}")
+        raise NotApplicable(f"{model} {why}")
     return rules
 
 
@@ -66,37 +72,74 @@ def other_value(rule):
     return round(value, 6)
 
 
+def _request(build):
+    """`build(model, **params)` as a check calls it (a skip when it does not apply), with
+    `.cost`: the same request as the run plan prices it (`kimi_cost`)."""
+
+    def for_test(model, **params):
+        try:
+            return build(model, **params)
+        except NotApplicable as reason:
+            pytest.skip(str(reason))
+
+    def skips(model, params):
+        try:
+            build(model, **params)
+        except NotApplicable as reason:
+            return str(reason)
+        return None
+
+    for_test.cost = pytest.mark.kimi_cost(
+        skips=skips, chat_with_params=lambda model, params: [build(model, **params)]
+    )
+    return for_test
+
+
+@_request
+def defaults_request(model, mode):
+    rules = _mode_rules(model, MODES[mode])
+    defaults = {name: rule.default for name, rule in rules.params.items()}
+    return _body(model, rules, **defaults)
+
+
+@_request
+def other_value_request(model, name, mode):
+    thinking = MODES[mode]
+    rules = _mode_rules(model, thinking)
+    rule = rules.params.get(name)
+    if rule is None or rule.modifiable:
+        raise NotApplicable(f"{name} may be changed for {model}: see test_out_of_range_rejected")
+    if thinking and rules.thinking_kind == "toggle":
+        from conformance.contract.catalog import rules_for
+
+        if rules_for(model, False).params[name].fixed == rule.fixed:
+            raise NotApplicable(
+                f"{name} has the same fixed value in both modes: checked thinking-off"
+            )
+    return _body(model, rules, **{name: other_value(rule)})
+
+
+@defaults_request.cost
 @pytest.mark.parametrize("mode", MODES)
 def test_default_values_accepted(raw, kimi_model, mode):
     """Every parameter sent explicitly with its default (fixed) value: 200."""
-    rules = _rules(kimi_model, MODES[mode])
-    defaults = {name: rule.default for name, rule in rules.params.items()}
-    document = expect_json(
-        raw.post("chat/completions", json=_body(kimi_model, rules, **defaults)), "chat.completion"
-    )
+    body = defaults_request(kimi_model, mode=mode)
+    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
     assert document["model"] == kimi_model
 
 
+@other_value_request.cost
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", PARAMETERS)
 def test_other_value_rejected(raw, kimi_model, name, mode):
     """A fixed parameter with any other value: 400 with the documented message."""
-    thinking = MODES[mode]
-    rules = _rules(kimi_model, thinking)
-    rule = rules.params.get(name)
-    if rule is None or rule.modifiable:
-        pytest.skip(f"{name} may be changed for {kimi_model}: see test_out_of_range_rejected")
-    if thinking and rules.thinking_kind == "toggle":
-        from conformance.contract.catalog import rules_for
-
-        if rules_for(kimi_model, False).params[name].fixed == rule.fixed:
-            pytest.skip(f"{name} has the same fixed value in both modes: checked thinking-off")
-    value = other_value(rule)
+    body = other_value_request(kimi_model, name=name, mode=mode)
+    rule = _mode_rules(kimi_model, MODES[mode]).params[name]
     expect_error(
-        raw.post("chat/completions", json=_body(kimi_model, rules, **{name: value})),
+        raw.post("chat/completions", json=body),
         status=400,
         types=["invalid_request_error"],
-        message=rule.violation(value),
+        message=rule.violation(body[name]),
     )
 
 
@@ -117,30 +160,39 @@ def _modifiable(model):
     try:
         rules = rules_for(model)
     except KeyError:
-        pytest.skip(f"{model} is not in the catalog of documented parameter rules")
+        raise NotApplicable(
+            f"{model} is not in the catalog of documented parameter rules"
+        ) from None
     if not rules["temperature"].modifiable:
-        pytest.skip(f"sampling parameters are fixed for {model}: see test_other_value_rejected")
+        raise NotApplicable(
+            f"sampling parameters are fixed for {model}: see test_other_value_rejected"
+        )
     return rules
 
 
+@_request
+def out_of_range_request(model, case):
+    name, value = OUT_OF_RANGE[case]
+    rules = _modifiable(model)
+    assert rules[name].violation(value), f"catalog: {name}={value} should be out of range"
+    return _body(model, rules, **{name: value})
+
+
+@out_of_range_request.cost
 @pytest.mark.parametrize("case", OUT_OF_RANGE)
 def test_out_of_range_rejected(raw, kimi_model, case):
-    name, value = OUT_OF_RANGE[case]
-    rules = _modifiable(kimi_model)
-    assert rules[name].violation(value), f"catalog: {name}={value} should be out of range"
     expect_error(
-        raw.post("chat/completions", json=_body(kimi_model, rules, **{name: value})),
+        raw.post("chat/completions", json=out_of_range_request(kimi_model, case=case)),
         status=400,
         types=["invalid_request_error"],
     )
 
 
-def test_range_edges_accepted(raw, kimi_model):
-    """The documented edges together: temperature 1, top_p 1, n 2, penalties ±2, 5 stops."""
-    rules = _modifiable(kimi_model)
-    body = _body(
-        kimi_model,
-        rules,
+@_request
+def edges_request(model):
+    return _body(
+        model,
+        _modifiable(model),
         max_tokens=4,
         temperature=1.0,
         top_p=1.0,
@@ -149,25 +201,41 @@ def test_range_edges_accepted(raw, kimi_model):
         frequency_penalty=-2.0,
         stop=["END1", "END2", "END3", "END4", "END5"],
     )
-    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
+
+
+@edges_request.cost
+def test_range_edges_accepted(raw, kimi_model):
+    """The documented edges together: temperature 1, top_p 1, n 2, penalties ±2, 5 stops."""
+    document = expect_json(
+        raw.post("chat/completions", json=edges_request(kimi_model)), "chat.completion"
+    )
     assert len(document["choices"]) == 2, f"n=2 gave {len(document['choices'])} choices"
 
 
+@_request
+def n_without_temperature_request(model):
+    return _body(model, _modifiable(model), temperature=0.0, n=2)
+
+
+@n_without_temperature_request.cost
 def test_n_above_one_needs_temperature(raw, kimi_model):
     """ "When temperature is close to 0, n can only be 1" (invalid_request_error)."""
-    rules = _modifiable(kimi_model)
     expect_error(
-        raw.post("chat/completions", json=_body(kimi_model, rules, temperature=0.0, n=2)),
+        raw.post("chat/completions", json=n_without_temperature_request(kimi_model)),
         status=400,
         types=["invalid_request_error"],
     )
 
 
+@_request
+def six_stops_request(model):
+    return _body(model, _modifiable(model), stop=[f"END{i}" for i in range(6)])
+
+
+@six_stops_request.cost
 def test_more_than_five_stop_strings_rejected(raw, kimi_model):
-    rules = _modifiable(kimi_model)
-    stops = [f"END{i}" for i in range(6)]
     expect_error(
-        raw.post("chat/completions", json=_body(kimi_model, rules, stop=stops)),
+        raw.post("chat/completions", json=six_stops_request(kimi_model)),
         status=400,
         types=["invalid_request_error"],
     )

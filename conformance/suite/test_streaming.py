@@ -22,7 +22,16 @@ from conformance.checks.asserts import (
 from conformance.contract.streams import chunks_from_events, reassemble, stream_violations
 from conformance.contract.tool_checks import tool_call_problems
 
-pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
+pytestmark = [
+    pytest.mark.kimi_endpoint("POST /chat/completions"),
+    pytest.mark.kimi_cost(shares="chat-tool-stream"),  # unless a check says otherwise
+]
+
+
+def _not_thinking(model, params=None):
+    if not chat_exchanges.thinks(model):
+        return f"{model} does not think: no reasoning_content to order"
+    return None
 
 
 def _streamed(answer):
@@ -98,9 +107,11 @@ def test_stream_usage(tool_stream):
             )
 
 
+@pytest.mark.kimi_cost(shares="chat-tool-stream", skips=_not_thinking)
 def test_stream_reasoning_first(tool_stream, kimi_model):
-    if not chat_exchanges.thinks(kimi_model):
-        pytest.skip(f"{kimi_model} does not think: no reasoning_content to order")
+    reason = _not_thinking(kimi_model)
+    if reason:
+        pytest.skip(reason)
     _assert_none(_violations(tool_stream, "stream.reasoning-first"), "reasoning_content order")
 
 
@@ -136,6 +147,7 @@ def _shape(completion):
     }
 
 
+@pytest.mark.kimi_cost(shares=("chat-tool-stream", "chat-tool-answer"))
 def test_stream_parity(tool_stream, tool_answer):
     """Reassembled stream and non-streamed answer: same roles, finish_reason, tool-call
     names, usage present and the same prompt_tokens (the text may differ)."""
@@ -152,6 +164,8 @@ def test_stream_parity(tool_stream, tool_answer):
     )
 
 
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(shares="chat-sdk-stream")
 def test_sdk_stream(sdk_chunks, kimi_model):
     """The SDK's iterator yields valid chunks that add up to one assistant answer."""
     assert sdk_chunks, "the SDK stream yielded no chunks"

@@ -13,19 +13,17 @@ import pytest
 from conformance.checks import exchanges as chat_exchanges
 from conformance.checks.asserts import expect_json
 
-pytestmark = pytest.mark.kimi_endpoint("POST /tokenizers/estimate-token-count")
+pytestmark = [
+    pytest.mark.kimi_endpoint("POST /tokenizers/estimate-token-count"),
+    pytest.mark.kimi_core,
+]
 
 TOLERANCE = 3
 
 
 @pytest.fixture(scope="module")
-def chat_request(kimi_model):
-    return chat_exchanges.sdk_stream_request(kimi_model)
-
-
-@pytest.fixture(scope="module")
-def estimate(kimi_run, _session_cassette, chat_request):
-    body = {"model": chat_request["model"], "messages": chat_request["messages"]}
+def estimate(kimi_run, _session_cassette, kimi_model):
+    body = chat_exchanges.estimate_request(kimi_model)
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
@@ -34,10 +32,12 @@ def estimate(kimi_run, _session_cassette, chat_request):
     )
 
 
+@pytest.mark.kimi_cost(shares="token-estimate")
 def test_estimate_conforms(estimate):
     expect_json(estimate, "token-estimate")
 
 
+@pytest.mark.kimi_cost(shares=("token-estimate", "chat-sdk-stream"))
 def test_estimate_agrees_with_prompt_tokens(estimate, sdk_chunks):
     from conformance.contract.streams import reassemble
 

@@ -39,6 +39,49 @@ def _missing_reasoning(index):
     )
 
 
+# What a tool-call answer brings back, to price the round trip before it is known: one
+# call of the declared tool, and room for the reasoning a thinking model sends with it.
+STAND_IN_TURN = {
+    "role": "assistant",
+    "content": "",
+    "reasoning_content": "x" * 2 * chat_exchanges.TOOL_MAX_TOKENS,
+    "tool_calls": [
+        {
+            "id": "functions.get_weather:0",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})},
+        }
+    ],
+}
+
+
+def _round_trip_request(model, *, keep_reasoning=True):
+    tool_body = chat_exchanges.tool_request(model)
+    return _round_trip(tool_body, STAND_IN_TURN, keep_reasoning=keep_reasoning)
+
+
+def _not_thinking(model, params=None):
+    if not chat_exchanges.thinks(model):
+        return f"{model} does not think: reasoning_content is not required back"
+    return None
+
+
+def _named_allowed(model, params=None):
+    from conformance.contract.catalog import rules_for
+
+    if not chat_exchanges.thinks(model) or "function" in rules_for(model, True).tool_choice_forms:
+        return f"{model} accepts a named tool_choice (no thinking)"
+    return None
+
+
+def _named_request(model):
+    return {
+        **chat_exchanges.tool_request(model),
+        "max_completion_tokens": payloads.DEFAULT_MAX_TOKENS,
+        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
+    }
+
+
 def _assistant_turn(tool_answer):
     """The answer's assistant message, or the check fails saying why it is unusable."""
     document = expect_json(tool_answer, "chat.completion")
@@ -69,6 +112,8 @@ def _round_trip(tool_body, message, *, keep_reasoning=True):
     return body
 
 
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(shares="chat-tool-answer")
 def test_tool_call_conforms(tool_answer, tool_body):
     """finish_reason tool_calls; each call: id, type function, declared name, arguments
     that parse as JSON and validate against the tool's parameters schema."""
@@ -82,10 +127,13 @@ def test_tool_call_conforms(tool_answer, tool_body):
     assert not problems, "tool calls:\n  " + "\n  ".join(problems)
 
 
+@pytest.mark.kimi_core
+@pytest.mark.kimi_cost(shares="chat-tool-answer")
 def test_tool_choice_auto_accepted(tool_answer):
     expect_json(tool_answer, "chat.completion")
 
 
+@pytest.mark.kimi_cost(shares="chat-tool-answer", chat=lambda m: [_round_trip_request(m)])
 def test_tool_result_round_trip(raw, tool_answer, tool_body):
     """The tool result (`role: tool`, `tool_call_id`) after the assistant turn as it came
     back (with its reasoning_content) is accepted, with tool_choice `none`."""
@@ -96,9 +144,15 @@ def test_tool_result_round_trip(raw, tool_answer, tool_body):
     )
 
 
+@pytest.mark.kimi_cost(
+    shares="chat-tool-answer",
+    chat=lambda m: [_round_trip_request(m, keep_reasoning=False)],
+    skips=_not_thinking,
+)
 def test_missing_reasoning_content_rejected(raw, tool_answer, tool_body, kimi_model):
-    if not chat_exchanges.thinks(kimi_model):
-        pytest.skip(f"{kimi_model} does not think: reasoning_content is not required back")
+    reason = _not_thinking(kimi_model)
+    if reason:
+        pytest.skip(reason)
     message = _assistant_turn(tool_answer)
     body = _round_trip(tool_body, message, keep_reasoning=False)
     index = len(tool_body["messages"])  # the assistant turn comes right after the prompt
@@ -110,21 +164,13 @@ def test_missing_reasoning_content_rejected(raw, tool_answer, tool_body, kimi_mo
     )
 
 
-def test_named_function_rejected_while_thinking(raw, tool_body, kimi_model):
-    from conformance.contract.catalog import rules_for
-
-    if (
-        not chat_exchanges.thinks(kimi_model)
-        or "function" in rules_for(kimi_model, True).tool_choice_forms
-    ):
-        pytest.skip(f"{kimi_model} accepts a named tool_choice (no thinking)")
-    body = {
-        **tool_body,
-        "max_completion_tokens": payloads.DEFAULT_MAX_TOKENS,
-        "tool_choice": {"type": "function", "function": {"name": "get_weather"}},
-    }
+@pytest.mark.kimi_cost(chat=lambda m: [_named_request(m)], skips=_named_allowed)
+def test_named_function_rejected_while_thinking(raw, kimi_model):
+    reason = _named_allowed(kimi_model)
+    if reason:
+        pytest.skip(reason)
     expect_error(
-        raw.post("chat/completions", json=body),
+        raw.post("chat/completions", json=_named_request(kimi_model)),
         status=400,
         types=["invalid_request_error"],
         message=SPECIFIED_WHILE_THINKING,
@@ -141,9 +187,18 @@ def _function(name):
     return tool
 
 
+def _invalid_name_request(model):
+    return _with_tools(model, _function("1 get weather"))
+
+
+def _duplicate_name_request(model):
+    return _with_tools(model, _function("get_weather"), _function("get_weather"))
+
+
+@pytest.mark.kimi_cost(chat=lambda m: [_invalid_name_request(m)])
 def test_invalid_function_name_rejected(raw, kimi_model):
     """A name starting with a digit and holding a space breaks every documented pattern."""
-    body = _with_tools(kimi_model, _function("1 get weather"))
+    body = _invalid_name_request(kimi_model)
     expect_error(
         raw.post("chat/completions", json=body),
         status=400,
@@ -152,9 +207,10 @@ def test_invalid_function_name_rejected(raw, kimi_model):
     )
 
 
+@pytest.mark.kimi_cost(chat=lambda m: [_duplicate_name_request(m)])
 def test_duplicate_function_name_rejected(raw, kimi_model):
     """Documented text: `function name ... is duplicated` (the name sits in the middle)."""
-    body = _with_tools(kimi_model, _function("get_weather"), _function("get_weather"))
+    body = _duplicate_name_request(kimi_model)
     document = expect_error(
         raw.post("chat/completions", json=body), status=400, types=["invalid_request_error"]
     )

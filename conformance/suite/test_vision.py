@@ -35,6 +35,16 @@ def _data_url() -> str:
     return "data:image/png;base64," + base64.b64encode(one_pixel_png()).decode()
 
 
+def _no_images(model, params=None):
+    """The plan's guess from the catalog; the check asks this run's GET /models."""
+    from conformance.contract.catalog import DEFAULT_MODELS
+
+    info = next((m for m in DEFAULT_MODELS if m.id == model), None)
+    if info is not None and not info.supports_image_in:
+        return f"{model} does not take images (supports_image_in)"
+    return None
+
+
 @pytest.fixture
 def vision_model(kimi_models, kimi_model):
     entry: dict[str, Any] = next((m for m in kimi_models["data"] if m.get("id") == kimi_model), {})
@@ -52,6 +62,7 @@ def _image_body(model, url):
     return body
 
 
+@pytest.mark.kimi_cost(chat=lambda m: [_image_body(m, _data_url())], skips=_no_images)
 def test_image_data_url_accepted(raw, vision_model):
     document = expect_json(
         raw.post("chat/completions", json=_image_body(vision_model, _data_url())),
@@ -60,6 +71,7 @@ def test_image_data_url_accepted(raw, vision_model):
     assert document["usage"]["prompt_tokens"] > 0
 
 
+@pytest.mark.kimi_cost(chat=lambda m: [_image_body(m, PUBLIC_URL)], skips=_no_images)
 def test_public_image_url_rejected(raw, vision_model):
     expect_error(
         raw.post("chat/completions", json=_image_body(vision_model, PUBLIC_URL)),

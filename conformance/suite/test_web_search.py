@@ -20,13 +20,19 @@ pytestmark = [pytest.mark.kimi_endpoint("POST /chat/completions"), pytest.mark.w
 WEB_SEARCH = {"type": "builtin_function", "function": {"name": "$web_search"}}
 
 
-def test_web_search_round_trip(raw, kimi_model):
-    body = payloads.chat(
-        kimi_model,
+def _search(model):
+    return payloads.chat(
+        model,
         "Search the web: what is the capital of France? One word.",
         max_tokens=payloads.DEFAULT_MAX_TOKENS * 4,
         tools=[WEB_SEARCH],
     )
+
+
+# The second request carries the search results back: priced with room for them.
+@pytest.mark.kimi_cost(chat=lambda m: [_search(m)] * 2, tokens=2048)
+def test_web_search_round_trip(raw, kimi_model):
+    body = _search(kimi_model)
     document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
     choice = document["choices"][0]
     assert choice["finish_reason"] == "tool_calls", (

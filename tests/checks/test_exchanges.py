@@ -1,5 +1,6 @@
-"""`shared` sends once per run inside its cassette, forgets the run when it closes, and
-does not remember a failure; the shared bodies follow the model's thinking rules."""
+"""`shared` sends once per run inside its cassette, keeps the answer on the run (where the
+live preflight leaves its own), and does not remember a failure; the shared bodies follow
+the model's thinking rules; every shared answer has a price for the run plan."""
 
 from __future__ import annotations
 
@@ -12,13 +13,7 @@ from conformance.checks import exchanges as chat_exchanges
 
 class FakeRun:
     def __init__(self) -> None:
-        self.cleanups: list = []
-
-    def on_close(self, callback) -> None:
-        self.cleanups.append(callback)
-
-    def close(self) -> list[str]:
-        return [left for cleanup in self.cleanups for left in cleanup()]
+        self.answers: dict = {}
 
 
 def _recorder(opened: list[str]):
@@ -30,7 +25,7 @@ def _recorder(opened: list[str]):
     return cassette
 
 
-def test_shared_sends_once_per_run_and_forgets_on_close():
+def test_shared_sends_once_per_run():
     run = FakeRun()
     opened: list[str] = []
     sent: list[int] = []
@@ -44,8 +39,15 @@ def test_shared_sends_once_per_run_and_forgets_on_close():
     assert chat_exchanges.shared(run, cassette, "a", send) == 1
     assert chat_exchanges.shared(run, cassette, "b", send) == 2
     assert opened == ["a", "b"]
-    assert run.close() == []
-    assert chat_exchanges.shared(FakeRun(), cassette, "a", send) == 3
+    assert chat_exchanges.shared(FakeRun(), cassette, "a", send) == 3  # another run
+
+
+def test_shared_uses_what_the_preflight_fetched():
+    run = FakeRun()
+    run.answers["models"] = "fetched by the preflight"
+    assert chat_exchanges.shared(run, _recorder([]), "models", lambda: 1 / 0) == (
+        "fetched by the preflight"
+    )
 
 
 def test_shared_does_not_remember_a_failure():
@@ -67,3 +69,14 @@ def test_tool_request_thinks_where_the_model_can():
     assert "thinking" not in chat_exchanges.tool_request("moonshot-v1-8k")
     assert chat_exchanges.thinks("kimi-k3") and not chat_exchanges.thinks("moonshot-v1-8k")
     assert not chat_exchanges.thinks("not-a-kimi-model")
+
+
+def test_every_shared_answer_is_priced():
+    from conformance.run.cost import worst_case_tokens
+
+    costs = chat_exchanges.SHARED_COSTS
+    assert {"models", "balance", "chat-tool-stream", "chat-tool-answer"} <= set(costs)
+    tool = costs["chat-tool-answer"].own_cost("kimi-k2.6")
+    assert tool.requests == 1
+    assert tool.tokens == worst_case_tokens(chat_exchanges.tool_request("kimi-k2.6"))
+    assert tool.tokens > chat_exchanges.TOOL_MAX_TOKENS  # the prompt is priced too

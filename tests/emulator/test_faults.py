@@ -216,6 +216,7 @@ def test_fault_names_are_stable() -> None:
         "bad-gateway",
         "unavailable",
         "gateway-timeout",
+        "done-then-500",
         "slow-first-byte",
         "drop-mid-response",
         "drop-mid-stream",

@@ -58,7 +58,7 @@ RUNS: dict[str, tuple[bool, dict[str, tuple[str, str]]]] = {
     "transient-3": (
         True,
         {
-            "raw": ("overloaded", "passed"),
+            "raw": ("done-then-500", "passed"),
             "sdk": ("rate-limit", "passed"),
             "raw-stream": ("gateway-timeout", "passed"),
             "sdk-stream": ("unavailable", "passed"),
@@ -69,7 +69,7 @@ RUNS: dict[str, tuple[bool, dict[str, tuple[str, str]]]] = {
         False,
         {
             "raw": ("rate-limit", "server"),
-            "sdk": ("overloaded", "server"),
+            "sdk": ("done-then-500", "server"),
             "raw-stream": ("drop-mid-stream", "network"),
             "sdk-stream": ("server-error", "server"),
             "raw-tools": ("bad-gateway", "server"),

@@ -17,9 +17,11 @@ from conformance._resources import cassettes_dir, schemas_dir
 
 REPLAY = ("--pyargs", "conformance.suite", "-p", "no:cacheprovider", "--tb=short")
 BALANCE = "test_balance_conforms"
-VALID_KEY = "test_valid_key_accepted"
-MODELS_SDK = "test_models_list_through_sdk"
-CHAT_RAW = "test_chat_completion_conforms[raw]"
+# Checks with a cassette of their own (answers several checks share are in session/).
+NO_HEADER = "test_bad_credentials_rejected[no-header]"
+EMPTY_FILE = "test_file_upload_rejected[empty-file]"
+GATEWAY = "test_gateway_id_rejected_by_api"
+ENVELOPE = "test_provoked_400_has_error_envelope"
 
 
 @pytest.fixture
@@ -47,20 +49,20 @@ MARKER = "kimi-conformance-yaml-tag-ran"
 
 CORRUPTIONS = {
     # cassette (relative to cassettes/): what is done to it
-    f"test_balance/{BALANCE}.yaml": lambda text: text.replace(
+    f"test_auth/{NO_HEADER}.yaml": lambda text: text.replace(
         "interactions:", "interactions: [", 1
     ),
-    f"test_auth/{VALID_KEY}.yaml": lambda text: text[: len(text) // 2],
-    f"test_models/{MODELS_SDK}.yaml": lambda text: text.replace("version: 1", "version: 99"),
-    f"test_chat/{CHAT_RAW}.yaml": lambda _text: (
+    f"test_files/{EMPTY_FILE}.yaml": lambda text: text[: len(text) // 2],
+    f"test_gateway_ids/{GATEWAY}.yaml": lambda text: text.replace("version: 1", "version: 99"),
+    f"test_chat/{ENVELOPE}.yaml": lambda _text: (
         f"!!python/object/apply:os.system ['touch {MARKER}']\n...\n"
     ),
 }
 EXPECTED_REASON = {
-    BALANCE: "invalid YAML",
-    VALID_KEY: "is unusable (",  # invalid YAML or "truncated", by where the cut falls
-    MODELS_SDK: "unknown cassette format version 99",
-    CHAT_RAW: "YAML tag !!python/object/apply:os.system is refused",
+    NO_HEADER: "invalid YAML",
+    EMPTY_FILE: "is unusable (",  # invalid YAML or "truncated", by where the cut falls
+    GATEWAY: "unknown cassette format version 99",
+    ENVELOPE: "YAML tag !!python/object/apply:os.system is refused",
 }
 
 
@@ -73,7 +75,14 @@ def test_corrupted_cassettes_fail_their_checks_in_one_line(replay, pytester, mon
     monkeypatch.setenv("KIMI_CONFORMANCE_CASSETTES", str(folder))
     monkeypatch.chdir(pytester.path)
     report = pytester.path / "report.json"
-    selected = [BALANCE, VALID_KEY, MODELS_SDK, "test_chat_completion_conforms", "test_sdk_stream"]
+    selected = [
+        "test_bad_credentials_rejected",
+        "empty-file",
+        GATEWAY,
+        ENVELOPE,
+        "test_chat_completion_conforms",
+        "test_sdk_stream",
+    ]
     result = replay("-k", " or ".join(selected), "--report-json", str(report))
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert_no_traceback(result)
@@ -87,6 +96,7 @@ def test_corrupted_cassettes_fail_their_checks_in_one_line(replay, pytester, mon
     # the intact cassettes still replay
     assert checks["test_chat_completion_conforms[sdk]"]["outcome"] == "passed"
     assert checks["test_sdk_stream"]["outcome"] == "passed"
+    assert checks["test_bad_credentials_rejected[invalid-key]"]["outcome"] == "passed"
 
 
 # -- schemas ------------------------------------------------------------------------------
@@ -164,4 +174,5 @@ def test_a_bad_limit_is_one_line(replay, monkeypatch, name, value):
 
 
 def test_the_checkout_keeps_its_cassettes():
-    assert (Path(cassettes_dir()) / f"test_balance/{BALANCE}.yaml").exists()
+    assert (Path(cassettes_dir()) / f"test_auth/{NO_HEADER}.yaml").exists()
+    assert (Path(cassettes_dir()) / "session/balance.yaml").exists()

@@ -126,3 +126,84 @@ def test_start_registers_and_ignores_the_request_cap(kimi_emulator: Any) -> None
         target.close()
     assert kimi_emulator.emulator.files.list()["data"] == []
     assert budget.requests == 1  # counted, although over the cap
+
+
+# -- creating requests whose answer was lost ------------------------------------------------
+
+
+def _listing(*items: dict[str, Any]) -> Any:
+    calls: list[tuple[str, str, Any]] = []
+
+    def send(method: str, path: str, params: Any = None) -> Any:
+        calls.append((method, path, params))
+        return SimpleNamespace(
+            status_code=200, json=lambda: {"object": "list", "data": list(items)}
+        )
+
+    send.calls = calls  # type: ignore[attr-defined]
+    return send
+
+
+def _upload(name: str, data: bytes, purpose: str) -> tuple[bytes, str]:
+    import httpx
+
+    request = httpx.Request(
+        "POST", "https://api.test/v1/files", files={"file": (name, data)}, data={"purpose": purpose}
+    )
+    return request.read(), request.headers["content-type"]
+
+
+def test_a_lost_upload_is_found_by_name_size_and_purpose_and_adopted() -> None:
+    from conformance.run.cleanup import Reconciler
+
+    content, kind = _upload("probe.txt", b"hello", "file-extract")
+    send = _listing(
+        {"id": "file-old", "filename": "probe.txt", "bytes": 5, "purpose": "file-extract",
+         "created_at": 10},
+        {"id": "file-new", "filename": "probe.txt", "bytes": 5, "purpose": "file-extract",
+         "created_at": 20},
+        {"id": "file-other", "filename": "probe.txt", "bytes": 6, "purpose": "file-extract",
+         "created_at": 30},
+    )  # fmt: skip
+    ledger = Ledger(send=FakeServer())
+    reconciler = Reconciler(send=send, ledger=ledger)
+    assert reconciler.lost("/v1/files", content, kind, 0.0) == ["file-new"]  # the newest
+    assert "file-new" in ledger.files and send.calls == [("GET", "files", None)]
+    assert "answer was lost" in reconciler.notes[0]
+    # a second loss does not adopt the same file again: the older one is next
+    assert reconciler.lost("/v1/files", content, kind, 0.0) == ["file-old"]
+
+
+def test_a_lost_batch_is_found_by_its_input_file_and_window() -> None:
+    import json
+
+    from conformance.run.cleanup import Reconciler, creates
+
+    body = {
+        "input_file_id": "file-1",
+        "endpoint": "/v1/chat/completions",
+        "completion_window": "24h",
+    }
+    send = _listing(
+        {"id": "batch-x", "input_file_id": "file-2", "endpoint": body["endpoint"],
+         "completion_window": "24h", "status": "validating"},
+        {"id": "batch-y", "input_file_id": "file-1", "endpoint": body["endpoint"],
+         "completion_window": "24h", "status": "validating"},
+    )  # fmt: skip
+    ledger = Ledger(send=FakeServer())
+    found = Reconciler(send=send, ledger=ledger).lost(
+        "/v1/batches", json.dumps(body).encode(), "application/json", 0.0
+    )
+    assert found == ["batch-y"] and ledger.batches == {"batch-y": "validating"}
+    assert send.calls == [("GET", "batches", {"limit": 20})]
+    assert creates("POST", "/v1/batches") and creates("POST", "/v1/files")
+    assert not creates("POST", "/v1/batches/batch-y/cancel") and not creates("GET", "/v1/files")
+
+
+def test_nothing_found_nothing_adopted() -> None:
+    from conformance.run.cleanup import Reconciler
+
+    content, kind = _upload("probe.txt", b"hello", "file-extract")
+    ledger = Ledger(send=FakeServer())
+    assert Reconciler(send=_listing(), ledger=ledger).lost("/v1/files", content, kind, 0.0) == []
+    assert ledger.files == {}

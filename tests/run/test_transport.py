@@ -150,3 +150,31 @@ def test_the_limits_defaults_are_defined_once_and_each_variable_overrides_one() 
         assert getattr(Limits.from_env({name: "7"}), attr) == 7
         fields.add(attr)
     assert fields == set(Limits.__dataclass_fields__)  # every bound can be set
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_a_request_whose_worst_case_crosses_the_token_ceiling_is_not_sent(lib):
+    from conformance.run.cost import worst_case_tokens
+
+    client, calls, _, meter = serve(lib, [OK])
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    near = {**body, "max_completion_tokens": 10}
+    worst = worst_case_tokens(near)
+    meter.budget.max_tokens = worst + 7  # the OK answer spends 7: then exactly `worst` left
+    client.post("https://api.test/v1/chat/completions", json=near)
+    assert meter.budget.tokens == 7
+    client.post("https://api.test/v1/chat/completions", json=near)  # reaches the ceiling
+    assert meter.budget.tokens == 14
+    with pytest.raises(BudgetExhausted, match="token ceiling"):
+        client.post("https://api.test/v1/chat/completions", json=near)
+    assert len(calls) == 2  # the third was never sent
+    client.get("https://api.test/v1/models")  # costs no tokens: still allowed
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_the_token_estimators_answer_is_not_charged(lib):
+    answer = (200, b'{"data": {"total_tokens": 80}}', {})
+    client, _, _, meter = serve(lib, [answer])
+    client.post("https://api.test/v1/tokenizers/estimate-token-count", json={"model": "m"})
+    assert meter.budget.tokens == 0

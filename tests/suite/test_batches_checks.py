@@ -1,6 +1,7 @@
 """Each Batch API check fails against a server that breaks its rule and passes against the
 reference emulator; what the suite created is cancelled and deleted after a failing check
-and after Ctrl-C, and what could not be deleted is listed in the report with its id."""
+and after Ctrl-C, and what could not be deleted is listed in the report with its id; the
+emulator's own accounting shows what the batch checks cost."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 import conformance.contract.batch_lifecycle as lifecycle_module
 import conformance.emulator.batches as batches_module
+from conformance.emulator.batches import parse_completion_window
 from conformance.emulator.http import json_response
 from tests.suite.conftest import failed, mutant
 from tests.suite.files_helpers import (
@@ -23,7 +25,7 @@ from tests.suite.files_helpers import (
 )
 
 LIFECYCLE = "test_batch_lifecycle"
-MALFORMED = "test_malformed_batch_input_rejected"
+WINDOW = "test_batch_window_out_of_range_rejected"
 ONE_BATCH = r"/batches/[^/]+"
 
 
@@ -39,12 +41,22 @@ def test_conforming_server_passes_and_nothing_is_left(run_suite, pytester):
             running_batches(running),
             batch_count(running),
         )
-    assert set(outcomes) == {LIFECYCLE, MALFORMED}
+        served = running.emulator.accounting.snapshot()["endpoints"]
+    assert set(outcomes) == {LIFECYCLE, WINDOW}
     assert failed(outcomes) == set(), outcomes
-    assert made == 3  # two from the input file, one from the malformed file
+    assert made == 2  # both from the one input file; the out-of-range window makes none
     assert left == [] and still_running == []
     assert _report(pytester)["leftovers"] == []
     assert result.ret == 0
+    # What the emulator served for these checks (its own count): one upload and its
+    # delete, 3 creates (one refused), a cancel and a refused cancel, 2 pages, 2 polls,
+    # the output file read and deleted.
+    batch_requests = sum(
+        row["requests"]
+        for endpoint, row in served.items()
+        if "/batches" in endpoint or "/files" in endpoint
+    )
+    assert batch_requests == 13, served
 
 
 # -- mutations ---------------------------------------------------------------------------
@@ -77,14 +89,18 @@ def _no_has_more(request, document):
     document.pop("has_more", None)
 
 
-def _failed_without_error_file(request, document):
-    if document["status"] == "failed":
-        document["error_file_id"] = None
+def _accept_any_window(monkeypatch):
+    def lenient(value):
+        return parse_completion_window("24h")
+
+    monkeypatch.setattr(batches_module, "parse_completion_window", lenient)
 
 
-def _failed_counts_completed(request, document):
-    if document["status"] == "failed":
-        document["request_counts"] = {"completed": 1, "failed": 0, "total": 1}
+def _window_400_without_envelope(request, handle):
+    response = handle(request)
+    if request.method == "POST" and request.path == "/batches" and response.status == 400:
+        return json_response(400, {"message": "bad window"})
+    return response
 
 
 def _finalizing_goes_back(request, document):
@@ -103,73 +119,60 @@ def _counts_exceed_total(request, document):
         document["request_counts"]["completed"] = document["request_counts"]["total"] + 1
 
 
-def _accept_malformed_lines(monkeypatch):
-    original = batches_module.validate_input_lines
-
-    def lenient(data, **kwargs):
-        requests, _ = original(data, **kwargs)
-        return requests, []
-
-    monkeypatch.setattr(batches_module, "validate_input_lines", lenient)
-
-
 def _both(first, second):
     return lambda request, handle: first(request, lambda r: second(r, handle))
 
 
 MUTATIONS: dict[str, tuple[Any, Any, dict[str, str], str | None]] = {
     # id: (server mutation, in-process emulator patch, {must fail: reason fragment}, must pass)
-    "cancel-ignored": (_cancel_ignored, None, {LIFECYCLE: "must answer it cancelling"}, MALFORMED),
-    "limit-ignored-and-malformed-input-run": (
+    "cancel-ignored": (_cancel_ignored, None, {LIFECYCLE: "must answer it cancelling"}, WINDOW),
+    "limit-ignored-and-any-window-accepted": (
         _drop_query("limit"),
-        _accept_malformed_lines,
-        {LIFECYCLE: "limit=1 returned", MALFORMED: "not 'failed'"},
+        _accept_any_window,
+        {LIFECYCLE: "limit=1 returned", WINDOW: "expected 400"},
         None,
     ),
-    "no-has-more-and-failed-without-error-file": (
-        _both(
-            patch_where("GET", "/batches", _no_has_more),
-            patch_where("GET", ONE_BATCH, _failed_without_error_file),
-        ),
+    "no-has-more": (
+        patch_where("GET", "/batches", _no_has_more),
         None,
-        {LIFECYCLE: "has_more", MALFORMED: "no error_file_id"},
-        None,
+        {LIFECYCLE: "has_more"},
+        WINDOW,
     ),
-    "after-ignored-and-failed-counts-completed": (
-        _both(_drop_query("after"), patch_where("GET", ONE_BATCH, _failed_counts_completed)),
+    "after-ignored-and-window-refused-without-envelope": (
+        _both(_drop_query("after"), _window_400_without_envelope),
         None,
-        {LIFECYCLE: "pages repeat", MALFORMED: "counts completed"},
+        {LIFECYCLE: "pages repeat", WINDOW: "error"},
         None,
     ),
     "status-goes-backwards": (
         patch_where("GET", ONE_BATCH, _finalizing_goes_back),
         None,
         {LIFECYCLE: "in_progress' -> 'validating' is not allowed"},
-        MALFORMED,
+        WINDOW,
     ),
     "timestamps-out-of-order": (
         patch_where("GET", ONE_BATCH, _completed_before_finalizing),
         None,
         {LIFECYCLE: "is before finalizing_at"},
-        MALFORMED,
+        WINDOW,
     ),
     "request-counts-exceed-total": (
         patch_where("GET", ONE_BATCH, _counts_exceed_total),
         None,
         {LIFECYCLE: "exceed total"},
-        MALFORMED,
+        WINDOW,
     ),
     "finished-batch-cancel-accepted": (
         _finished_cancel_accepted,
         None,
         {LIFECYCLE: "expected 400"},
-        MALFORMED,
+        WINDOW,
     ),
 }
 # The server itself keeps these batches running although the suite cancelled them.
 SERVER_KEEPS_RUNNING = {"cancel-ignored"}
 # The server hides the id of a file it wrote, so the suite cannot know to delete it.
-SERVER_HIDES_FILES = {"no-has-more-and-failed-without-error-file"}
+SERVER_HIDES_FILES: set[str] = set()
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
@@ -260,7 +263,7 @@ def test_cleanup_after_an_interrupt(run_suite, pytester, monkeypatch):
     assert result.ret == pytest.ExitCode.INTERRUPTED and report["interrupted"] is True
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     assert made == 2 and still_running == [], still_running
-    assert left == [] and report["leftovers"] == []
+    assert left == [] and report["leftovers"] == []  # the shared input file too
 
 
 def _deletes_fail(request, handle):
@@ -275,7 +278,7 @@ def test_files_that_cannot_be_deleted_are_listed_with_their_ids(run_suite, pytes
         left = {f["id"] for f in leftover_files(running)}
     leftovers = _report(pytester)["leftovers"]
     assert failed(outcomes) == set(), outcomes  # cleanup trouble is reported, not a check
-    assert len(left) == 4  # two inputs, one output file, one error file
+    assert len(left) == 2  # the input file, the output file
     assert {line.split()[1] for line in leftovers} == left, leftovers
     assert all("delete answered 500" in line for line in leftovers), leftovers
 
@@ -303,5 +306,4 @@ def test_slow_batches_are_cancelled_and_reported_not_failed(run_suite, pytester)
     assert failed(outcomes) == set(), outcomes
     notes = _report(pytester)["notes"]
     assert any("after 3 polls: cancelled it" in note for note in notes), notes
-    assert any("still validating: not judged" in note for note in notes), notes
     assert left == [] and still_running == []
