@@ -287,7 +287,26 @@ def _open_run(item: pytest.Item) -> Run | None:
     except UsageError as exc:
         _refuse(config, str(exc), settings=config.stash[SETTINGS_KEY])
     run.use_plan(plan, lambda model: selection.plan_for(settings, specs, SHARED_COSTS, model))
+    _show_waits(config, run)
     return run
+
+
+def _show_waits(config: pytest.Config, run: Run) -> None:
+    """Pacing the user can see: a line at each wait on a terminal, every few requests in
+    a CI log."""
+    import sys
+
+    from conformance.run.progress import Progress
+
+    ci = any(os.environ.get(name) for name in ("CI", "GITHUB_ACTIONS"))
+    meter = run.target.meter
+    progress = Progress(
+        write=lambda line: _say(config, [line]),
+        planned=run.plan.planned().requests if run.plan is not None else 0,
+        interval=meter.pacer.interval,
+        tty=not ci and bool(sys.__stdout__ and sys.__stdout__.isatty()),
+    )
+    meter.on_wait = progress.waiting
 
 
 @pytest.hookimpl(wrapper=True)

@@ -5,7 +5,7 @@ project's pytest configuration. Arguments it does not know are handed to pytest
 (`-k chat`, `-x`, `--junitxml=FILE`, `--record-mode=rewrite`, ...); one that neither
 knows is a usage error naming it (exit 2), as are conflicting options. `--report-json -`
 writes the JSON report to stdout, and pytest's terminal output to stderr. The exit code
-is pytest's.
+is pytest's, and 6 when checks were left out for the run's budget (`--allow-partial`: 0).
 """
 
 from __future__ import annotations
@@ -32,25 +32,32 @@ _OPTIONS = {
     "--target": "replay (default: recordings, no network), emulator, or live",
     "--base-url": "API base URL (env MOONSHOT_BASE_URL; default https://api.moonshot.ai/v1)",
     "--model": "model ID to test; must be listed by GET /models (env KIMI_MODEL_ID)",
-    "--budget-tokens": "token budget of the run (env KIMI_BUDGET_TOKENS)",
-    "--max-requests": "request cap of the run (env KIMI_MAX_REQUESTS)",
+    "--budget-tokens": "token ceiling of the run: a request whose worst case could cross it "
+    "is not sent (env KIMI_BUDGET_TOKENS; default 16000)",
+    "--max-requests": "request cap of the run (env KIMI_MAX_REQUESTS; default 90)",
+    "--profile": "full (every check, the default) or smoke (the core checks only, no "
+    "fuzzing: a deploy gate's fast path, at most 12 requests) (env KIMI_PROFILE)",
     "--rpm": "client-side pacing in requests per minute, e.g. 3 on Tier0 (env KIMI_RPM)",
     "--report-json": "write the conformance report as JSON to FILE",
     "--report-markdown": "write the conformance matrix as Markdown to FILE",
-    "--fuzz-examples": "Hypothesis examples per fuzz property (default 200 offline, 10 live)",
+    "--fuzz-examples": "Hypothesis examples per fuzz property (default 200 on the emulator; "
+    "live at most 12, from what the other checks leave; 0: no fuzzing)",
 }
 # flag -> help; forwarded when given.
 _FLAGS = {
     "--live": "short for --target live",
     "--drift": "compare this run's answers with the recorded baseline; breaking drift fails",
     "--web-search": "also check the builtin $web_search tool (billed per call)",
+    "--plan": "print the run plan (each check's cost, in run order) and send nothing",
+    "--allow-partial": "exit 0 even if checks were left out for the budget",
 }
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "The key is read from MOONSHOT_API_KEY only. Other arguments go to pytest. "
-        "Exit code: pytest's (0 all passed, 1 failures, 4 bad configuration)."
+        "Exit code: pytest's (0 all passed, 1 failures, 4 bad configuration), or 6: every "
+        "check that ran passed but some were left out for the budget (--allow-partial: 0)."
     )
     for flag, help_ in _FLAGS.items():
         parser.add_argument(flag, action="store_true", help=help_)
@@ -60,7 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _choices(option: str) -> tuple[str, ...] | None:
-    return ("replay", "emulator", "live") if option == "--target" else None
+    return {"--target": ("replay", "emulator", "live"), "--profile": ("full", "smoke")}.get(option)
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:

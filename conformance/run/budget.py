@@ -94,12 +94,15 @@ class Pacer:
         self._next = 0.0
         self._lock = threading.Lock()
 
-    def wait(self) -> None:
+    def wait(self, before_sleep: Callable[[float], None] | None = None) -> None:
+        """Wait for this request's turn; `before_sleep(seconds)` is told of a wait."""
         if not self.interval:
             return
         with self._lock:
             now = self._clock()
             if now < self._next:
+                if before_sleep is not None:
+                    before_sleep(self._next - now)
                 self._sleep(self._next - now)
                 now = self._next
             self._next = now + self.interval

@@ -23,7 +23,7 @@ matches what the request sent (name, size and purpose; input file, window and en
 among the objects created since it was sent, and adopts what it finds into a ledger that
 the run cleans up; the caller then gets the original error (`transport` calls it).
 
-Public API: `Ledger`, `start(run) -> Ledger`, `Reconciler`, `creates(method, path)`.
+Public API: `Ledger`, `start(run) -> Ledger`, `Reconciler`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from conformance.run.budget import Budget
     from conformance.run.session import Run
 
-__all__ = ["Ledger", "Reconciler", "creates", "start"]
+__all__ = ["Ledger", "Reconciler", "start"]
 
 # A batch in one of these needs no cancel request.
 NOTHING_TO_CANCEL: frozenset[str] = TERMINAL | {"cancelling"}
@@ -184,13 +184,6 @@ def start(run: Run) -> Ledger:
 
 # -- creating requests whose answer was lost --------------------------------------------
 
-_CREATING = ("/files", "/batches")
-
-
-def creates(method: str, path: str) -> bool:
-    """Whether `method path` creates an object (an upload, a batch)."""
-    return method.upper() == "POST" and path.rstrip("/").endswith(_CREATING)
-
 
 def _multipart_fields(content: bytes, content_type: str) -> dict[str, Any]:
     """`filename`, `bytes` of the `file` part and `purpose` of a multipart upload."""
@@ -203,7 +196,8 @@ def _multipart_fields(content: bytes, content_type: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        payload = part.get_payload(decode=True)
+        payload = payload if isinstance(payload, bytes) else b""
         if name == "file":
             fields["filename"] = part.get_filename()
             fields["bytes"] = len(payload)
@@ -241,6 +235,7 @@ class Reconciler:
         object echoing what was sent that the run does not know yet. (Not a time window:
         the server's clock is its own; `sent_at` is kept for the note.) Its id, or none."""
         kind, wanted = _wanted(path, content, content_type)
+        one = {"files": "file", "batches": "batch"}[kind]
         if not wanted:
             return []
         try:
@@ -249,7 +244,7 @@ class Reconciler:
             listed = response.json().get("data") if response.status_code == 200 else None
         except Exception as exc:  # network, closed client: nothing more we can do here
             self.notes.append(
-                f"a {kind[:-1]} may have been created by a request whose answer was lost; "
+                f"a {one} may have been created by a request whose answer was lost; "
                 f"listing {kind} to find it failed ({type(exc).__name__})"
             )
             return []
@@ -273,7 +268,7 @@ class Reconciler:
             status = newest.get("status")
             self.ledger.add_batch(object_id, status if isinstance(status, str) else None)
         self.notes.append(
-            f"{kind[:-1]} {object_id} was created by a request whose answer was lost; "
+            f"{one} {object_id} was created by a request whose answer was lost; "
             "adopted for cleanup instead of sending the request again"
         )
         return [object_id]

@@ -11,7 +11,7 @@ lists and CI logs.
 | base URL       | `--base-url`       | `MOONSHOT_BASE_URL`  | `https://api.moonshot.ai/v1` |
 | model          | `--model`          | `KIMI_MODEL_ID`      | chosen from `GET /models`    |
 | token ceiling  | `--budget-tokens`  | `KIMI_BUDGET_TOKENS` | 16000                        |
-| request cap    | `--max-requests`   | `KIMI_MAX_REQUESTS`  | 80                           |
+| request cap    | `--max-requests`   | `KIMI_MAX_REQUESTS`  | 90                           |
 | pacing         | `--rpm`            | `KIMI_RPM`           | none                         |
 | JSON report    | `--report-json`    | —                    | none                         |
 | Markdown report| `--report-markdown`| —                    | none                         |
@@ -35,7 +35,7 @@ TARGETS = ("replay", "emulator", "live")
 PROFILES = ("full", "smoke")
 DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
 DEFAULT_BUDGET_TOKENS = 16000
-DEFAULT_MAX_REQUESTS = 80
+DEFAULT_MAX_REQUESTS = 90
 KEY_ENV = "MOONSHOT_API_KEY"
 
 

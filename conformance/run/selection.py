@@ -86,7 +86,8 @@ def in_run_order(items: Sequence[Any]) -> list[Any]:
 
 def smoke(items: Iterable[Any]) -> tuple[list[Any], list[Any]]:
     """(kept, left out) for `--profile smoke`: the core checks only."""
-    kept, left_out = [], []
+    kept: list[Any] = []
+    left_out: list[Any] = []
     for item in items:
         (kept if group_of(item) == "core" else left_out).append(item)
     return kept, left_out
@@ -98,7 +99,7 @@ def expected_model(settings: Any) -> str:
     if settings.model:
         return str(settings.model)
     from conformance.contract.catalog import DEFAULT_MODELS
-    from conformance.run.session import choose_model
+    from conformance.contract.model_ids import choose_model
 
     model, _ = choose_model({"data": [m.to_json() for m in DEFAULT_MODELS]}, None)
     return model or DEFAULT_MODELS[0].id

@@ -150,6 +150,10 @@ class Run:
         for notes in self._notes_from:
             for note in notes:
                 self.report.note(note)
+        if self.target.meter.rate_limited and self.settings.rpm is None:
+            from conformance.run.progress import rate_limit_hint
+
+            self.report.note(rate_limit_hint(self.target.meter.rate_limited))
         if self.drift_dir is not None:
             self._compare_with_baseline(self.drift_dir)
         budget = self.target.meter.budget

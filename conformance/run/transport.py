@@ -180,6 +180,9 @@ class Meter:
     # Called when a creating request's answer was lost (5xx, dropped connection):
     # (path, body, content type, Unix time sent) -> ids of what it found and adopted.
     reconcile: Callable[[str, bytes, str, float], list[str]] | None = None
+    # Told of every wait before it starts: (seconds, why, requests sent so far).
+    on_wait: Callable[[float, str, int], None] | None = None
+    rate_limited: int = 0  # 429 rate_limit_reached_error answers seen
     # The run's key, in every form: removed from every answer before anything reads it,
     # so a server echoing it cannot put it into an exception, a report or a log.
     _secret_forms: list[bytes] = field(default_factory=list, repr=False)
@@ -199,7 +202,17 @@ class Meter:
 
     def before_send(self, worst_tokens: int = 0) -> None:
         self.budget.take_request(worst_tokens)
-        self.pacer.wait()
+        rpm = 60.0 / self.pacer.interval if self.pacer.interval else 0.0
+        self.pacer.wait(lambda seconds: self._told(seconds, f"--rpm {rpm:g}"))
+
+    def wait(self, seconds: float, why: str) -> None:
+        """Sleep `seconds` before a retry, telling `on_wait` first."""
+        self._told(seconds, why)
+        self.sleep(seconds)
+
+    def _told(self, seconds: float, why: str) -> None:
+        if self.on_wait is not None and seconds > 0:
+            self.on_wait(seconds, why, self.budget.requests)
 
 
 # The two classes below are built once per library (httpx, httpx2): their `Any`s are that
@@ -266,8 +279,6 @@ def _metered_transport_class(lib: ModuleType) -> type:
             self.meter = meter
 
         def handle_request(self, request: Any) -> Any:
-            from conformance.run.cleanup import creates
-
             attempts = {"rate_limit": 0, "overload": 0, "server": 0, "network": 0}
             worst = _worst_case(request)
             # The token estimator's answer is a count, not a spend.
@@ -302,6 +313,8 @@ def _metered_transport_class(lib: ModuleType) -> type:
                     self._lost(request, sent_at)
                     return response
                 if response.status_code >= 429 or response.status_code == 403:
+                    limited = _error_type(response.content) == "rate_limit_reached_error"
+                    self.meter.rate_limited += limited
                     delay = self.meter.policy.delay(
                         response.status_code,
                         response.headers,
@@ -310,7 +323,8 @@ def _metered_transport_class(lib: ModuleType) -> type:
                         self.meter.limits,
                     )
                     if delay is not None:
-                        self.meter.sleep(delay)
+                        why = f"Retry-After {delay:g} s" if limited else "backing off"
+                        self.meter.wait(delay, why)
                         continue
                 return response
 
@@ -331,6 +345,15 @@ def _metered_transport_class(lib: ModuleType) -> type:
         f"Metered{lib.__name__.title()}Transport"
     )
     return MeteredTransport
+
+
+_CREATING = ("/files", "/batches")
+
+
+def creates(method: str, path: str) -> bool:
+    """Whether `method path` creates an object (an upload, a batch): not to be resent
+    blindly when its answer is lost."""
+    return method.upper() == "POST" and path.rstrip("/").endswith(_CREATING)
 
 
 def _worst_case(request: Any) -> int:

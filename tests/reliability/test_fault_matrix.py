@@ -12,6 +12,7 @@ docs/fault-matrix.md publishes this table; a test keeps the two equal.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import time
 from collections.abc import Callable
@@ -204,14 +205,22 @@ def _request_clock() -> Callable[[], float]:
     ],
     ids=["unpaced", "paced"],
 )
-def test_tier0_rate_limit(run_suite, fast_limits, pacing, clock, expected):
+def test_tier0_rate_limit(run_suite, pytester, fast_limits, pacing, clock, expected):
     """Unpaced, the fourth chat request in a minute is refused past the retries: a server
-    category, never a conformance failure. Paced with --rpm below the tier's RPM, every
-    check passes (a loaded machine only paces slower)."""
+    category, never a conformance failure, and the run ends with the hint to pace it.
+    Paced with --rpm below the tier's RPM, every check passes (a loaded machine only paces
+    slower), and the waits are shown."""
     tier0 = Tier("tier0", concurrency=1, rpm=3)
     with mutant(None, rate_limit=tier0, clock=clock()) as running:
         result, outcomes = run_suite(running, "-k", SELECT, "--tb=short", *pacing)
     assert_clean(result)
+    notes = json.loads((pytester.path / "report.json").read_text())["notes"]
+    hint = [note for note in notes if "rate_limit_reached_error" in note]
+    waits = [line for line in result.outlines if line.startswith("kimi-conformance: ")]
+    if expected == "passed":
+        assert not hint and waits and "requests sent; waiting" in waits[0], result.outlines
+    else:
+        assert len(hint) == 1 and "--rpm" in hint[0] and "Tier0 allows 3" in hint[0], notes
     # Not the raw stream: its checks report a 429/5xx as conformance (see test_stream_checks_
     # report_server_errors_as_server below).
     kinds = [kind for kind in CHECKS if kind != "raw-stream" or expected == "passed"]

@@ -22,6 +22,7 @@ NO_HEADER = "test_bad_credentials_rejected[no-header]"
 EMPTY_FILE = "test_file_upload_rejected[empty-file]"
 GATEWAY = "test_gateway_id_rejected_by_api"
 ENVELOPE = "test_provoked_400_has_error_envelope"
+VALID_KEY = "test_valid_key_accepted"
 
 
 @pytest.fixture
@@ -49,9 +50,7 @@ MARKER = "kimi-conformance-yaml-tag-ran"
 
 CORRUPTIONS = {
     # cassette (relative to cassettes/): what is done to it
-    f"test_auth/{NO_HEADER}.yaml": lambda text: text.replace(
-        "interactions:", "interactions: [", 1
-    ),
+    f"test_auth/{NO_HEADER}.yaml": lambda text: text.replace("interactions:", "interactions: [", 1),
     f"test_files/{EMPTY_FILE}.yaml": lambda text: text[: len(text) // 2],
     f"test_gateway_ids/{GATEWAY}.yaml": lambda text: text.replace("version: 1", "version: 99"),
     f"test_chat/{ENVELOPE}.yaml": lambda _text: (

@@ -177,7 +177,8 @@ def test_a_lost_upload_is_found_by_name_size_and_purpose_and_adopted() -> None:
 def test_a_lost_batch_is_found_by_its_input_file_and_window() -> None:
     import json
 
-    from conformance.run.cleanup import Reconciler, creates
+    from conformance.run.cleanup import Reconciler
+    from conformance.run.transport import creates
 
     body = {
         "input_file_id": "file-1",

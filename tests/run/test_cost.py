@@ -41,7 +41,7 @@ def test_completion_limit_and_choices_are_added():
         "Reply with the single word: hello.",
         "Count from 1 to 100, separated by spaces.",
         "\U0001f600 \U0002000e \x00\x1f\t e\u0301 \u200b \u05e9\u05dc\u05d5\u05dd",
-        "天气怎么样？" * 20,
+        "天气怎么样" * 20,
         '{"type": "object", "properties": {"city": {"type": "string"}}}' * 5,
     ],
     ids=["short", "digits", "astral-and-controls", "cjk", "json"],

@@ -23,7 +23,10 @@ def spec(name: str, declaration: Declaration | None, group: str = "deep", **kw) 
     return CheckSpec(id=f"test_x.py::{name}", group=group, declaration=declaration, **kw)
 
 
-def plan(specs, caps=Cost(100, 100_000), **kw):
+ROOMY = Cost(100, 100_000)
+
+
+def plan(specs, caps=ROOMY, **kw):
     kw.setdefault("model", "m")
     return make_plan(specs, shared=SHARED, caps=caps, **kw)
 

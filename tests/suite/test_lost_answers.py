@@ -21,7 +21,8 @@ from tests.suite.files_helpers import (
 
 
 def _served(running: Any, endpoint: str) -> int:
-    return int(running.emulator.accounting.snapshot()["endpoints"].get(endpoint, {}).get("requests", 0))
+    endpoints = running.emulator.accounting.snapshot()["endpoints"]
+    return int(endpoints.get(endpoint, {}).get("requests", 0))
 
 
 def _report(pytester: pytest.Pytester) -> dict[str, Any]:
