@@ -75,26 +75,22 @@ def main() -> None:
     median = sorted(runs, key=lambda r: float(r["wall"]))[len(runs) // 2]  # type: ignore[arg-type]
     groups = median["groups"]
     assert isinstance(groups, dict)
+    requests, tokens = int(median["requests"]), int(median["tokens"])  # type: ignore[call-overload]
+    spent_by_checks = sum(v["requests"] for v in groups.values())
     fuzz = groups.get("fuzz", {}).get("requests", 0)
-    print(f"command: kimi-conformance run --live --base-url <emulator>/v1 {' '.join(extra)}")
-    print(f"requests: {median['requests']} (emulator served {median['served']})")
-    by_group = ", ".join(f"{g} {v['requests']}" for g, v in groups.items())
-    print(
-        f"requests by group: {by_group}; preflight {int(median['requests']) - sum(v['requests'] for v in groups.values())}"
-    )  # noqa: E501
-    print(f"deterministic requests (preflight, core, deep): {int(median['requests']) - fuzz}")
     det_tokens = sum(v["tokens"] for g, v in groups.items() if g != "fuzz")
-    print(
-        f"tokens: {median['tokens']} (deterministic {det_tokens}; emulator counted {median['served_tokens']})"
-    )  # noqa: E501
+    by_group = ", ".join(f"{g} {v['requests']}" for g, v in groups.items())
+    walls = [float(r["wall"]) for r in runs]  # type: ignore[arg-type]
+    print(f"command: kimi-conformance run --live --base-url <emulator>/v1 {' '.join(extra)}")
+    print(f"requests: {requests} (emulator served {median['served']})")
+    print(f"requests by group: {by_group}; the run's own {requests - spent_by_checks}")
+    print(f"deterministic requests (preflight, core, deep): {requests - fuzz}")
+    print(f"tokens: {tokens} (deterministic {det_tokens}; emulator {median['served_tokens']})")
     print(f"checks: {median['totals']}")
     print(f"skips by reason: {median['skips']}")
     print(f"budget skips: {median['budget_skips']}")
     print(f"exit code: {median['exit']}")
-    walls = [float(r["wall"]) for r in runs]  # type: ignore[arg-type]
-    print(
-        f"wall time: {statistics.median(walls):.1f} s (median of {len(walls)}; min {min(walls):.1f} s)"
-    )  # noqa: E501
+    print(f"wall time: {statistics.median(walls):.1f} s (median of {len(walls)})")
 
 
 if __name__ == "__main__":

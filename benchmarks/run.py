@@ -179,6 +179,27 @@ def run_cost_figures(_quick: bool) -> list[Figure]:
     ]  # fmt: skip
 
 
+def live_figures(quick: bool) -> list[Figure]:
+    """The default live run and the smoke profile, against the emulator on loopback."""
+    runs = ["--runs", "1" if quick else "3"]
+    figures: list[Figure] = []
+    for label, extra in (
+        ("live run (default)", []),
+        ("live run (--profile smoke)", ["--profile", "smoke"]),
+    ):
+        out, cmd = _script("live", [*runs, *extra])
+        figures += [
+            Figure(f"{label}: requests (deterministic), tokens",
+                   _pick(out, r"^requests: (\d+).*$", "{0}") + " ("
+                   + _pick(out, r"^deterministic requests \(preflight, core, deep\): (\d+)$")
+                   + "), " + _pick(out, r"^tokens: (\d+)", "{0}"), cmd),
+            Figure(f"{label}: budget skips, wall time",
+                   _pick(out, r"^budget skips: (\d+)$") + "; "
+                   + _pick(out, r"^wall time: ([\d.]+ s)"), cmd),
+        ]  # fmt: skip
+    return figures
+
+
 SECTIONS = {
     "plugin": plugin_figures,
     "validation": validation_figures,
@@ -187,6 +208,7 @@ SECTIONS = {
     "lint": lint_figures,
     "mfjs": mfjs_figures,
     "run": run_cost_figures,
+    "live": live_figures,
 }
 
 

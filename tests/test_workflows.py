@@ -231,7 +231,8 @@ def test_live_is_scheduled_keyed_in_one_step_only_and_never_records() -> None:
 def test_the_action_takes_its_inputs_through_env_only() -> None:
     action = load(ACTION)
     assert set(action["inputs"]) == {
-        "target", "model", "base-url", "budget-tokens", "fail-on", "python-version"
+        "target", "model", "base-url", "profile", "max-requests", "rpm", "budget-tokens",
+        "fail-on", "python-version",
     }  # fmt: skip
     assert action["inputs"]["target"]["default"] == "replay"
     assert action["runs"]["using"] == "composite"
@@ -240,3 +241,44 @@ def test_the_action_takes_its_inputs_through_env_only() -> None:
     install = action["runs"]["steps"][1]
     assert install["env"]["ACTION_PATH"] == "${{ github.action_path }}"
     assert '"$ACTION_PATH"' in install["run"]
+
+
+def _run_the_action(tmp_path: Path, inputs: dict[str, str]) -> tuple[int, dict[str, str]]:
+    """The action's run step under bash, with a stand-in `kimi-conformance` that records
+    the settings it was given and exits 6 (a run that left checks out for the budget)."""
+    step = next(s for s in load(ACTION)["runs"]["steps"] if s.get("id") == "run")
+    venv_bin = tmp_path / "kimi-conformance-venv" / "bin"
+    venv_bin.mkdir(parents=True, exist_ok=True)
+    seen = tmp_path / "seen.env"
+    stub = venv_bin / "kimi-conformance"
+    stub.write_text(f"#!/usr/bin/env bash\nenv | grep -E '^KIMI_' > {seen}\nexit 6\n")
+    stub.chmod(0o755)
+    env = {"PATH": os.environ["PATH"], "RUNNER_TEMP": str(tmp_path)}
+    env["GITHUB_OUTPUT"] = str(tmp_path / "out")
+    env["GITHUB_STEP_SUMMARY"] = str(tmp_path / "summary")
+    for name, value in step["env"].items():
+        key = re.search(r"inputs\.([a-z-]+)", str(value))
+        default = load(ACTION)["inputs"][key.group(1)]["default"] if key else ""
+        env[name] = inputs.get(key.group(1), default) if key else str(value)
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=60
+    )
+    settings = dict(line.split("=", 1) for line in seen.read_text().splitlines())
+    return done.returncode, settings
+
+
+def test_the_action_runs_smoke_by_default_on_live_and_passes_its_inputs(tmp_path: Path) -> None:
+    status, settings = _run_the_action(tmp_path, {"target": "live"})
+    assert settings.get("KIMI_PROFILE") == "smoke"
+    assert "KIMI_MAX_REQUESTS" not in settings and "KIMI_RPM" not in settings  # defaults
+    assert status == 6  # a starved run fails the step
+    status, settings = _run_the_action(
+        tmp_path, {"target": "live", "profile": "full", "max-requests": "90", "rpm": "3"}
+    )
+    assert (settings["KIMI_PROFILE"], settings["KIMI_MAX_REQUESTS"], settings["KIMI_RPM"]) == (
+        "full",
+        "90",
+        "3",
+    )
+    _, settings = _run_the_action(tmp_path, {"target": "replay"})
+    assert "KIMI_PROFILE" not in settings  # replay: everything, as by default

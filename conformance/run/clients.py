@@ -11,7 +11,9 @@ bundled emulator on loopback, in `live` the configured base URL.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -43,6 +45,14 @@ class Target:
     meter: Meter
     timeout: dict[str, float] = field(default_factory=dict)  # empty: TIMEOUT + the limits
     _clients: list[httpx.Client | httpx2.Client] = field(default_factory=list, repr=False)
+    # One TLS context per library for the whole run: building one loads the CA bundle,
+    # tens of milliseconds, and the suite makes a client per check.
+    _tls: dict[str, ssl.SSLContext] = field(default_factory=dict, repr=False)
+
+    def _verify(self, lib: ModuleType) -> ssl.SSLContext:
+        if lib.__name__ not in self._tls:
+            self._tls[lib.__name__] = lib.create_ssl_context()
+        return self._tls[lib.__name__]
 
     def __post_init__(self) -> None:
         if not self.timeout:
@@ -64,7 +74,9 @@ class Target:
             base_url=self.base_url.rstrip("/") + "/",
             headers=all_headers,
             timeout=httpx.Timeout(**self.timeout),
-            transport=MeteredHttpxTransport(httpx.HTTPTransport(), self.meter),
+            transport=MeteredHttpxTransport(
+                httpx.HTTPTransport(verify=self._verify(httpx)), self.meter
+            ),
         )
         self._clients.append(client)
         return client
@@ -75,7 +87,9 @@ class Target:
 
         http_client = httpx2.Client(
             timeout=httpx2.Timeout(**self.timeout),
-            transport=MeteredHttpx2Transport(httpx2.HTTPTransport(), self.meter),
+            transport=MeteredHttpx2Transport(
+                httpx2.HTTPTransport(verify=self._verify(httpx2)), self.meter
+            ),
         )
         self._clients.append(http_client)
         return openai.OpenAI(

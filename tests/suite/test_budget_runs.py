@@ -151,3 +151,46 @@ def test_the_budget_running_out_inside_a_property_is_a_budget_outcome(
     assert "Unreliable" not in result.stdout.str() and "Traceback" not in result.stdout.str()
     assert served["requests"] <= 14
     assert result.ret == EXIT_STARVED
+
+
+class _CtrlCWhilePaced:
+    """Presses Ctrl-C during the run's third wait for its pace, once the batch checks run
+    (files and batches exist then)."""
+
+    def __init__(self) -> None:
+        self.waits = 0
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        if item.name != "test_batch_lifecycle":
+            return
+        from conformance.plugin import RUN_KEY
+
+        meter = item.config.stash[RUN_KEY].target.meter
+        shown = meter.on_wait
+
+        def wait(seconds: float, why: str, sent: int) -> None:
+            self.waits += 1
+            if shown is not None:
+                shown(seconds, why, sent)
+            if self.waits == 3:
+                raise KeyboardInterrupt
+
+        meter.on_wait = wait
+
+
+def test_interrupting_a_paced_run_writes_the_partial_report_and_cleans_up(run_suite, pytester):
+    from tests.suite.files_helpers import leftover_files, running_batches
+
+    ctrl_c = _CtrlCWhilePaced()
+    with mutant() as running:
+        result, _ = run_suite(
+            running, "-k", "test_batches", "--rpm", "600", plugins=[ctrl_c], no_reraise_ctrlc=True
+        )
+        left, still_running = leftover_files(running), running_batches(running)
+    assert ctrl_c.waits == 3
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    report = _report(pytester)
+    assert report["interrupted"] is True
+    assert any(line.startswith("kimi-conformance: ") for line in result.outlines)  # the waits
+    assert left == [] and still_running == [] and report["leftovers"] == []
