@@ -277,7 +277,7 @@ def _open_run(item: pytest.Item) -> Run | None:
         return None
     from conformance.checks.exchanges import SHARED_COSTS
     from conformance.errors import UsageError
-    from conformance.run import selection
+    from conformance.run import cleanup, selection
     from conformance.run.session import Run
 
     settings = config.stash[SETTINGS_KEY]
@@ -287,6 +287,7 @@ def _open_run(item: pytest.Item) -> Run | None:
     except UsageError as exc:
         _refuse(config, str(exc), settings=config.stash[SETTINGS_KEY])
     run.use_plan(plan, lambda model: selection.plan_for(settings, specs, SHARED_COSTS, model))
+    cleanup.reconcile_lost_creations(run)
     _show_waits(config, run)
     return run
 

@@ -23,7 +23,7 @@ matches what the request sent (name, size and purpose; input file, window and en
 among the objects created since it was sent, and adopts what it finds into a ledger that
 the run cleans up; the caller then gets the original error (`transport` calls it).
 
-Public API: `Ledger`, `start(run) -> Ledger`, `Reconciler`.
+Public API: `Ledger`, `start(run) -> Ledger`, `Reconciler`, `reconcile_lost_creations(run)`.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from conformance.run.budget import Budget
     from conformance.run.session import Run
 
-__all__ = ["Ledger", "Reconciler", "start"]
+__all__ = ["Ledger", "Reconciler", "reconcile_lost_creations", "start"]
 
 # A batch in one of these needs no cancel request.
 NOTHING_TO_CANCEL: frozenset[str] = TERMINAL | {"cancelling"}
@@ -228,7 +228,7 @@ class Reconciler:
 
     send: Callable[..., Any]
     ledger: Ledger
-    notes: list[str] = field(default_factory=list)
+    note: Callable[[str], None] = print
 
     def lost(self, path: str, content: bytes, content_type: str, sent_at: float) -> list[str]:
         """Adopt what the request at `path` created, if the list shows it: the newest
@@ -243,7 +243,7 @@ class Reconciler:
             response = self.send("GET", kind, params)
             listed = response.json().get("data") if response.status_code == 200 else None
         except Exception as exc:  # network, closed client: nothing more we can do here
-            self.notes.append(
+            self.note(
                 f"a {one} may have been created by a request whose answer was lost; "
                 f"listing {kind} to find it failed ({type(exc).__name__})"
             )
@@ -267,8 +267,21 @@ class Reconciler:
         else:
             status = newest.get("status")
             self.ledger.add_batch(object_id, status if isinstance(status, str) else None)
-        self.notes.append(
+        self.note(
             f"{one} {object_id} was created by a request whose answer was lost; "
             "adopted for cleanup instead of sending the request again"
         )
         return [object_id]
+
+
+def reconcile_lost_creations(run: Run) -> None:
+    """Wire `run`'s transport so that a file or batch whose creating request lost its
+    answer is looked for, not created twice; what is found is cleaned up when the run
+    ends, and the report says so."""
+    ledger = start(run)
+    reconciler = Reconciler(
+        send=lambda method, path, params: ledger.send(method, path, params),
+        ledger=ledger,
+        note=run.report.note,
+    )
+    run.target.meter.reconcile = reconciler.lost

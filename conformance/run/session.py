@@ -46,7 +46,6 @@ class Run:
     # the recorded baseline in cassettes/ when the run ends.
     drift_dir: Path | None = None
     _cleanups: list[Callable[[], list[str]]] = field(default_factory=list, repr=False)
-    _notes_from: list[list[str]] = field(default_factory=list, repr=False)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     @classmethod
@@ -101,22 +100,9 @@ class Run:
             drift_dir=drift_dir,
             _stack=stack,
         )
-        run._reconcile_lost_creations()
         return run
 
-    def _reconcile_lost_creations(self) -> None:
-        """A file or batch whose creating request lost its answer is looked for, not
-        created twice; what is found is cleaned up when the run ends."""
-        from conformance.run import cleanup
-
-        ledger = cleanup.start(self)
-        reconciler = cleanup.Reconciler(
-            send=lambda method, path, params: ledger.send(method, path, params), ledger=ledger
-        )
-        self.target.meter.reconcile = reconciler.lost
-        self._notes_from.append(reconciler.notes)
-
-    def use_plan(self, plan: Any, replan: Callable[[str], Any] | None = None) -> None:
+    def use_plan(self, plan: Plan, replan: Callable[[str], Plan] | None = None) -> None:
         """Take the run plan; a live run whose preflight chose another model than the plan
         expected has it priced again (`replan(model)`) before any check."""
         if replan is not None and self.preflight is not None and self.preflight.model != plan.model:
@@ -147,9 +133,6 @@ class Run:
             except Exception as exc:
                 self.report.leftovers.append(f"cleanup failed ({type(exc).__name__})")
         self._cleanups.clear()
-        for notes in self._notes_from:
-            for note in notes:
-                self.report.note(note)
         if self.target.meter.rate_limited and self.settings.rpm is None:
             from conformance.run.progress import rate_limit_hint
 

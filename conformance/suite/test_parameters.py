@@ -14,6 +14,9 @@ them, each with its source; nothing here names a model. For the model under test
   most 5 stop strings). Their 400 texts are not documented verbatim: type only.
 """
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import pytest
 
 from conformance.checks import payloads
@@ -72,27 +75,31 @@ def other_value(rule):
     return round(value, 6)
 
 
-def _request(build):
+class _Request:
     """`build(model, **params)` as a check calls it (a skip when it does not apply), with
     `.cost`: the same request as the run plan prices it (`kimi_cost`)."""
 
-    def for_test(model, **params):
+    def __init__(self, build: Callable[..., dict[str, Any]]) -> None:
+        self.build = build
+        self.cost = pytest.mark.kimi_cost(
+            skips=self.skips, chat_with_params=lambda model, params: [build(model, **params)]
+        )
+
+    def __call__(self, model: str, **params: Any) -> dict[str, Any]:
         try:
-            return build(model, **params)
+            return self.build(model, **params)
         except NotApplicable as reason:
             pytest.skip(str(reason))
 
-    def skips(model, params):
+    def skips(self, model: str, params: Mapping[str, Any]) -> str | None:
         try:
-            build(model, **params)
+            self.build(model, **params)
         except NotApplicable as reason:
             return str(reason)
         return None
 
-    for_test.cost = pytest.mark.kimi_cost(
-        skips=skips, chat_with_params=lambda model, params: [build(model, **params)]
-    )
-    return for_test
+
+_request = _Request
 
 
 @_request

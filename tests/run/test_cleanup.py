@@ -166,10 +166,11 @@ def test_a_lost_upload_is_found_by_name_size_and_purpose_and_adopted() -> None:
          "created_at": 30},
     )  # fmt: skip
     ledger = Ledger(send=FakeServer())
-    reconciler = Reconciler(send=send, ledger=ledger)
+    notes: list[str] = []
+    reconciler = Reconciler(send=send, ledger=ledger, note=notes.append)
     assert reconciler.lost("/v1/files", content, kind, 0.0) == ["file-new"]  # the newest
     assert "file-new" in ledger.files and send.calls == [("GET", "files", None)]
-    assert "answer was lost" in reconciler.notes[0]
+    assert "answer was lost" in notes[0]
     # a second loss does not adopt the same file again: the older one is next
     assert reconciler.lost("/v1/files", content, kind, 0.0) == ["file-old"]
 
@@ -192,7 +193,7 @@ def test_a_lost_batch_is_found_by_its_input_file_and_window() -> None:
          "completion_window": "24h", "status": "validating"},
     )  # fmt: skip
     ledger = Ledger(send=FakeServer())
-    found = Reconciler(send=send, ledger=ledger).lost(
+    found = Reconciler(send=send, ledger=ledger, note=lambda _: None).lost(
         "/v1/batches", json.dumps(body).encode(), "application/json", 0.0
     )
     assert found == ["batch-y"] and ledger.batches == {"batch-y": "validating"}
@@ -206,5 +207,6 @@ def test_nothing_found_nothing_adopted() -> None:
 
     content, kind = _upload("probe.txt", b"hello", "file-extract")
     ledger = Ledger(send=FakeServer())
-    assert Reconciler(send=_listing(), ledger=ledger).lost("/v1/files", content, kind, 0.0) == []
+    reconciler = Reconciler(send=_listing(), ledger=ledger, note=lambda _: None)
+    assert reconciler.lost("/v1/files", content, kind, 0.0) == []
     assert ledger.files == {}

@@ -174,7 +174,7 @@ def test_a_request_whose_worst_case_crosses_the_token_ceiling_is_not_sent(lib):
 
 @pytest.mark.parametrize("lib", LIBS)
 def test_the_token_estimators_answer_is_not_charged(lib):
-    answer = (200, b'{"data": {"total_tokens": 80}}', {})
+    answer: tuple[int, bytes, dict[str, str]] = (200, b'{"data": {"total_tokens": 80}}', {})
     client, _, _, meter = serve(lib, [answer])
     client.post("https://api.test/v1/tokenizers/estimate-token-count", json={"model": "m"})
     assert meter.budget.tokens == 0
