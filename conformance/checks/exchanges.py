@@ -13,8 +13,8 @@ Public API:
   recorded in its own cassette (`cassette` is the suite's `_session_cassette` factory),
   so replay works whichever module asks first;
 - `SHARED_COSTS`: what each shared answer costs, for the run plan;
-- the shared bodies: `chat_request`, `length_request`, `estimate_request`,
-  `tool_stream_request`; `list_models(sdk)`.
+- the shared bodies: `length_request`, `estimate_request`, `tool_stream_request`;
+  `list_models(sdk)`, `sdk_chat(sdk, body)`: the SDK's raw answers.
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ __all__ = [
     "SHARED_COSTS",
     "WEATHER_TOOL",
     "StreamedAnswer",
-    "chat_request",
     "estimate_request",
     "length_request",
     "list_models",
+    "sdk_chat",
     "sdk_stream_request",
     "shared",
     "stream_raw",
@@ -178,17 +178,26 @@ def list_models(client: Any) -> Any:
         return _Raised(error.response)
 
 
+def sdk_chat(client: Any, body: dict[str, Any]) -> Any:
+    """`POST /chat/completions` through the `openai` SDK's `with_raw_response`, also when
+    the SDK raises on an error status (then a stand-in with the response)."""
+    import openai
+
+    try:
+        return client.chat.completions.with_raw_response.create(**payloads.for_sdk(body))
+    except openai.APIStatusError as error:
+        return _Raised(error.response)
+
+
 @dataclass(frozen=True)
 class _Raised:
+    """An SDK call that raised on an error status: its response, and no parsed answer."""
+
     http_response: Any
 
     def parse(self) -> Any:
-        raise AssertionError(f"GET /models answered {self.http_response.status_code}")
-
-
-def chat_request(model: str) -> dict[str, Any]:
-    """The plain chat request both client paths send (thinking off, a few tokens)."""
-    return payloads.chat(model)
+        url = self.http_response.request.url
+        raise AssertionError(f"{url.path} answered {self.http_response.status_code}")
 
 
 def length_request(model: str) -> dict[str, Any]:
@@ -214,7 +223,6 @@ def _shared_costs() -> dict[str, Any]:
         "models": Declaration(requests=1),
         "balance": Declaration(requests=1),
         "chat-raw": Declaration(chat=lambda m: [length_request(m)]),
-        "chat-sdk": Declaration(chat=lambda m: [chat_request(m)]),
         "chat-tool-stream": Declaration(chat=lambda m: [tool_stream_request(m)]),
         "chat-tool-answer": Declaration(chat=lambda m: [tool_request(m)]),
         "chat-sdk-stream": Declaration(chat=lambda m: [sdk_stream_request(m)]),

@@ -33,7 +33,7 @@ _OPTIONS = {
     "--base-url": "API base URL (env MOONSHOT_BASE_URL; default https://api.moonshot.ai/v1)",
     "--model": "model ID to test; must be listed by GET /models (env KIMI_MODEL_ID)",
     "--budget-tokens": "token ceiling of the run: a request whose worst case could cross it "
-    "is not sent (env KIMI_BUDGET_TOKENS; default 16000)",
+    "is not sent (env KIMI_BUDGET_TOKENS; default 18000)",
     "--max-requests": "request cap of the run (env KIMI_MAX_REQUESTS; default 90)",
     "--profile": "full (every check, the default) or smoke (the core checks only, no "
     "fuzzing: a deploy gate's fast path, at most 12 requests) (env KIMI_PROFILE)",

@@ -10,7 +10,7 @@ lists and CI logs.
 | target         | `--target`/`--live`| `KIMI_TARGET`        | `replay`                     |
 | base URL       | `--base-url`       | `MOONSHOT_BASE_URL`  | `https://api.moonshot.ai/v1` |
 | model          | `--model`          | `KIMI_MODEL_ID`      | chosen from `GET /models`    |
-| token ceiling  | `--budget-tokens`  | `KIMI_BUDGET_TOKENS` | 16000                        |
+| token ceiling  | `--budget-tokens`  | `KIMI_BUDGET_TOKENS` | 18000                        |
 | request cap    | `--max-requests`   | `KIMI_MAX_REQUESTS`  | 90                           |
 | pacing         | `--rpm`            | `KIMI_RPM`           | none                         |
 | JSON report    | `--report-json`    | —                    | none                         |
@@ -34,7 +34,7 @@ from conformance.errors import UsageError
 TARGETS = ("replay", "emulator", "live")
 PROFILES = ("full", "smoke")
 DEFAULT_BASE_URL = "https://api.moonshot.ai/v1"
-DEFAULT_BUDGET_TOKENS = 16000
+DEFAULT_BUDGET_TOKENS = 18000
 DEFAULT_MAX_REQUESTS = 90
 KEY_ENV = "MOONSHOT_API_KEY"
 

@@ -70,6 +70,9 @@ class Declaration:
     shares: tuple[str, ...] = ()
     skips: Callable[[str, Mapping[str, Any]], str | None] | None = None
     example_tokens: int = 0
+    # Shared answers this check's module defines itself (name -> what it costs), for the
+    # answers only one module's checks share: `kimi_cost(shares={"name": {"chat": ...}})`.
+    defines: Mapping[str, Declaration] = field(default_factory=dict)
 
     @classmethod
     def from_marker(cls, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Declaration:
@@ -80,6 +83,11 @@ class Declaration:
             values.setdefault("requests", args[0])
         if isinstance(values.get("shares"), str):
             values["shares"] = (values["shares"],)
+        if isinstance(values.get("shares"), Mapping):
+            values["defines"] = {
+                name: cost if isinstance(cost, Declaration) else cls(**cost)
+                for name, cost in values["shares"].items()
+            }
         values["shares"] = tuple(values.get("shares", ()))
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
@@ -308,9 +316,18 @@ def make_plan(
     left, each at most `fuzz_examples` examples. With `capped_fuzz` False (the emulator
     target: free, counted but never refused) they get `fuzz_examples` each.
     """
+    shared = {
+        **shared,
+        **{
+            name: cost
+            for spec in specs
+            if spec.declaration is not None
+            for name, cost in spec.declaration.defines.items()
+        },
+    }
     overhead = FREE
     for name in overhead_shares:
-        overhead = overhead + shared[name].own_cost(model)
+        overhead = overhead + shared.get(name, UNDECLARED).own_cost(model)
     walk = _Walk(overhead, frozenset(overhead_shares))
     needed_walk = _Walk(overhead, frozenset(overhead_shares))
     through: dict[str, Cost] = {}
@@ -403,8 +420,8 @@ def _adds(
     """What running the check adds: its own cost and the shared answers not yet paid."""
     cost = declaration.own_cost(model, spec.params)
     for name in declaration.shares:
-        if name not in walk.counted:
-            cost = cost + shared[name].own_cost(model)
+        if name not in walk.counted:  # an unknown name: priced as an undeclared check
+            cost = cost + shared.get(name, UNDECLARED).own_cost(model)
     return cost
 
 

@@ -237,18 +237,26 @@ def tool_stream(
 
 
 @pytest.fixture(scope="session")
-def tool_answer(
+def tool_answer_sdk(
     kimi_run: Run, _session_cassette: SessionCassette, tool_body: dict[str, Any]
-) -> httpx.Response:
-    """The same tool-call request, not streamed."""
+) -> Any:
+    """The same tool-call request, not streamed, through the `openai` SDK's
+    `with_raw_response` (`.http_response`, `.parse()`): the tool checks judge its bytes,
+    the SDK-path chat checks what the SDK makes of it."""
     from conformance.checks import exchanges as chat_exchanges
 
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
         "chat-tool-answer",
-        lambda: kimi_run.target.http().post("chat/completions", json=tool_body),
+        lambda: chat_exchanges.sdk_chat(kimi_run.target.openai(), tool_body),
     )
+
+
+@pytest.fixture(scope="session")
+def tool_answer(tool_answer_sdk: Any) -> Any:
+    """The non-streamed tool-call answer, as HTTP (see `tool_answer_sdk`)."""
+    return tool_answer_sdk.http_response
 
 
 @pytest.fixture(scope="session")

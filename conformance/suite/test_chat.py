@@ -1,10 +1,10 @@
 """`POST /chat/completions`, non-streamed, through raw HTTP and through the `openai` SDK.
 
-Each client path sends one plain request per run and several checks judge its answer:
-raw HTTP asks for at most one completion token (its answer is checked against the
-schema and for `max_completion_tokens` being honoured), the SDK sends the plain request
-through `with_raw_response` (the raw answer against the schema, the parsed one for what
-the SDK makes of it).
+Each client path's answer is shared by several checks: raw HTTP asks for at most one
+completion token (its answer is checked against the schema and for
+`max_completion_tokens` being honoured); through the SDK's `with_raw_response` the run's
+tool-call request is sent once (`tool_answer_sdk`, also judged by the tool checks): its
+raw answer against the schema, the parsed one for what the SDK makes of it.
 """
 
 import pytest
@@ -13,16 +13,6 @@ from conformance.checks import exchanges, payloads
 from conformance.checks.asserts import expect_error, expect_json
 
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
-
-
-def _sdk_create(kimi_run, body):
-    import openai
-
-    client = kimi_run.target.openai()
-    try:
-        return client.chat.completions.with_raw_response.create(**payloads.for_sdk(body))
-    except openai.APIStatusError as error:  # 4xx/5xx: the SDK raises; check its response
-        return exchanges._Raised(error.response)
 
 
 @pytest.fixture
@@ -38,12 +28,9 @@ def raw_answer(kimi_run, _session_cassette, kimi_model):
 
 
 @pytest.fixture
-def sdk_answer(kimi_run, _session_cassette, kimi_model):
-    """The SDK's raw answer to `exchanges.chat_request` (shared: "chat-sdk")."""
-    body = exchanges.chat_request(kimi_model)
-    return exchanges.shared(
-        kimi_run, _session_cassette, "chat-sdk", lambda: _sdk_create(kimi_run, body)
-    )
+def sdk_answer(tool_answer_sdk):
+    """The SDK's raw answer to the run's tool-call request (shared: "chat-tool-answer")."""
+    return tool_answer_sdk
 
 
 def _conforms(response, kimi_model):
@@ -59,7 +46,7 @@ def _conforms(response, kimi_model):
     "path",
     [
         pytest.param("raw", marks=pytest.mark.kimi_cost(shares="chat-raw")),
-        pytest.param("sdk", marks=pytest.mark.kimi_cost(shares="chat-sdk")),
+        pytest.param("sdk", marks=pytest.mark.kimi_cost(shares="chat-tool-answer")),
     ],
 )
 def test_chat_completion_conforms(path, request, kimi_model):
@@ -68,7 +55,7 @@ def test_chat_completion_conforms(path, request, kimi_model):
 
 
 @pytest.mark.kimi_core
-@pytest.mark.kimi_cost(shares="chat-sdk")
+@pytest.mark.kimi_cost(shares="chat-tool-answer")
 def test_chat_completion_parsed_by_sdk(sdk_answer, kimi_model):
     _conforms(sdk_answer.http_response, kimi_model)
     completion = sdk_answer.parse()

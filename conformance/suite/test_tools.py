@@ -286,15 +286,25 @@ RICH_MFJS_TOOL = {
 RICH_MAX_TOKENS = 64
 
 
-@pytest.fixture(scope="module")
-def rich_tool_body(kimi_model):
+def _rich_request(model):
     return payloads.chat(
-        kimi_model,
+        model,
         "Plan a train trip for Ada with the plan_trip tool.",
         max_tokens=RICH_MAX_TOKENS,
         tools=[RICH_MFJS_TOOL],
         tool_choice="auto",
     )
+
+
+# One answer, judged by two checks (defined here: only this module shares it).
+RICH_ANSWER = pytest.mark.kimi_cost(
+    shares={"chat-rich-tool": {"chat": lambda m: [_rich_request(m)]}}
+)
+
+
+@pytest.fixture(scope="module")
+def rich_tool_body(kimi_model):
+    return _rich_request(kimi_model)
 
 
 @pytest.fixture(scope="module")
@@ -308,9 +318,14 @@ def rich_tool_answer(kimi_run, _session_cassette, rich_tool_body):
     )
 
 
+def _not_mfjs_request(model):
+    return payloads.chat(model, tools=[NOT_MFJS_TOOL])
+
+
+@pytest.mark.kimi_cost(chat=lambda m: [_not_mfjs_request(m)])
 def test_non_mfjs_tool_schema_rejected(raw, kimi_model):
     """`type` beside `anyOf` (the schema of kimi-cli#2531) is not MFJS: the captured 400."""
-    body = payloads.chat(kimi_model, tools=[NOT_MFJS_TOOL])
+    body = _not_mfjs_request(kimi_model)
     document = expect_error(
         raw.post("chat/completions", json=body),
         status=400,
@@ -323,11 +338,13 @@ def test_non_mfjs_tool_schema_rejected(raw, kimi_model):
     )
 
 
+@RICH_ANSWER
 def test_rich_mfjs_tool_schema_accepted(rich_tool_answer):
     """anyOf, `$defs`/`$ref`, enums, nested objects, `title`: all MFJS, so accepted."""
     expect_json(rich_tool_answer, "chat.completion")
 
 
+@RICH_ANSWER
 def test_rich_mfjs_tool_call_conforms(rich_tool_answer, rich_tool_body):
     """The call the model makes with that tool follows its schema (through the `$ref`s)."""
     choice = expect_json(rich_tool_answer, "chat.completion")["choices"][0]
