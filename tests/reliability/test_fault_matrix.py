@@ -113,7 +113,8 @@ RUNS: dict[str, tuple[bool, dict[str, tuple[str, str]]]] = {
             "sdk": ("malformed-json", "conformance"),
             "raw-stream": ("truncate-stream", "conformance"),
             "sdk-stream": ("malformed-json", "conformance"),
-            "raw-tools": ("non-utf8", "conformance"),
+            # (non-utf8 damages the first "id" of an answer: a 400's envelope has none)
+            "raw-tools": ("malformed-json", "conformance"),
         },
     ),
     "broken-bodies-2": (
