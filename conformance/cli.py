@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from conformance import __version__
-from conformance.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+from conformance.errors import EXIT_FAILED, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 
 PROG = "kimi-conformance"
 
@@ -76,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `kimi-conformance schemas | head -1`: the reader left
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return EXIT_FAILED
     except SystemExit:
         raise
     except Exception as exc:  # a bug: one line by default, the traceback on request

@@ -11,7 +11,9 @@ Prints one line per ID, judged by `conformance.contract.lineup` (the same answer
   Hugging Face, Kimi Code) or malformed ID (the likely gateway and the current ID to
   use instead).
 
-Exit 0 when no line is `FAIL`, 1 otherwise.
+`--json` prints a JSON array instead, one object per ID: `id`, `result` (ok, warn, fail),
+`status` (current, unknown, retired, foreign), `reason` (the line), `replacement`,
+`retired_on`. Exit 0 when no line is `FAIL`, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ from conformance.errors import EXIT_FAILED, EXIT_OK
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("ids", nargs="+", metavar="ID", help="model IDs to judge")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON array (id, result, status, reason, replacement, retired_on)",
+    )
 
 
 def _shown(model_id: str) -> str:
@@ -35,19 +42,37 @@ def _shown(model_id: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    failed = False
+    results = []
     for model_id in args.ids:
         judged = standing(model_id)
         line = judged.line
         if judged.status == "current":
-            status = "ok  "
+            result = "ok"
         elif judged.status == "unknown":
-            status = "warn"
+            result = "warn"
             hint = closest(model_id, current_ids())
             if hint and hint != model_id:
                 line = line.removesuffix(".") + f" (closest current ID: '{hint}')."
         else:
-            status = "FAIL"
-            failed = True
-        print(f"{status} {_shown(line)}")
-    return EXIT_FAILED if failed else EXIT_OK
+            result = "fail"
+        results.append(
+            {
+                "id": _shown(model_id),
+                "result": result,
+                "status": judged.status,
+                "reason": _shown(line),
+                "replacement": judged.replacement,
+                "retired_on": judged.retired.retired_on.isoformat() if judged.retired else None,
+            }
+        )
+    if args.json:
+        import json
+
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+    else:
+        for entry in results:
+            print(f"{_STATUS[entry['result']]} {entry['reason']}")
+    return EXIT_FAILED if any(e["result"] == "fail" for e in results) else EXIT_OK
+
+
+_STATUS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}

@@ -4,7 +4,9 @@ Exit 0 and `valid: NAME` when it conforms; exit 1 with one violation per line, b
 first, when it does not; exit 2 with a one-line message when the input cannot be judged
 (unknown schema, unreadable file, not UTF-8, not JSON). For `chat.completion.chunk` the
 input may also be a whole SSE transcript (`data: ...` lines): every chunk is validated and
-the stream rules of `conformance.contract.streams` are checked.
+the stream rules of `conformance.contract.streams` are checked. `--json` prints one JSON
+object instead: `{"schema", "valid", "violations": [{"path", "rule", "value",
+"message"}]}` (usage errors stay one line on stderr, exit 2).
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="-",
         help="the JSON document, or an SSE transcript for chat.completion.chunk "
         "(default: - for stdin)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"schema", "valid", "violations": [...]} as JSON instead of text',
     )
 
 
@@ -95,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
     source = "stdin" if args.file == "-" else args.file
     text = _decode(_read(args.file), source)
     found = _violations(name, text, source)
+    if args.json:
+        from dataclasses import asdict
+
+        result = {"schema": name, "valid": not found, "violations": [asdict(v) for v in found]}
+        _emit(json.dumps(result, indent=2, ensure_ascii=False), sys.stdout)
+        return EXIT_FAILED if found else EXIT_OK
     if not found:
         _emit(f"valid: {name}", sys.stdout)
         return EXIT_OK

@@ -74,3 +74,27 @@ def test_a_key_given_as_model_id_is_not_printed(capsys: pytest.CaptureFixture[st
     assert main(["check-model", fake]) == 1
     out = capsys.readouterr()
     assert "FAKEFAKE" not in out.out + out.err
+
+
+def test_json_output_has_one_verdict_per_id_and_the_same_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    key = "sk-" + "Ab1" * 16
+    assert main(["check-model", "--json", "kimi-k2.6", "moonshot/kimi-k2-6", key]) == 1
+    out = capsys.readouterr().out
+    current, gateway, pasted = json.loads(out)
+    assert current == {
+        "id": "kimi-k2.6", "result": "ok", "status": "current",
+        "reason": "'kimi-k2.6' is a current Moonshot model ID.",
+        "replacement": None, "retired_on": None,
+    }  # fmt: skip
+    assert (gateway["result"], gateway["status"]) == ("fail", "foreign")
+    assert gateway["replacement"] == "kimi-k2.6" and "AIMLAPI" in gateway["reason"]
+    assert pasted["result"] == "fail" and key not in out
+    assert main(["check-model", "--json", "kimi-k2.6"]) == 0
+    capsys.readouterr()
+    main(["check-model", "--json", "moonshot-v1-8k"])
+    (retired,) = json.loads(capsys.readouterr().out)
+    assert retired["status"] == "retired" and retired["retired_on"] and retired["replacement"]

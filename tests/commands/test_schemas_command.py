@@ -22,3 +22,11 @@ def test_rejects_arguments(capsys: pytest.CaptureFixture[str]) -> None:
         main(["schemas", "extra"])
     assert exc.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+def test_json_lists_names_and_descriptions(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    assert main(["schemas", "--json"]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    assert listing == [{"name": n, "description": schemas.describe(n)} for n in schemas.names()]

@@ -293,3 +293,27 @@ def test_output_survives_an_ascii_terminal() -> None:
     assert proc.returncode == 1, proc.stderr
     assert b"\\u4f60\\u597d" in proc.stdout  # escaped, not a UnicodeEncodeError
     assert b"Traceback" not in proc.stderr
+
+
+def test_json_output_valid_and_invalid(tmp_path: Path) -> None:
+    code, out, err = invoke("--json", "chat.completion",
+                            write(tmp_path, json.dumps(GOOD_COMPLETION)))  # fmt: skip
+    assert (code, json.loads(out), err) == (
+        0, {"schema": "chat.completion", "valid": True, "violations": []}, ""
+    )  # fmt: skip
+    broken = {**GOOD_COMPLETION, "object": "chat.completions"}
+    del broken["choices"]
+    code, out, _ = invoke("--json", "chat.completion",
+                          write(tmp_path, json.dumps(broken)))  # fmt: skip
+    result = json.loads(out)
+    assert code == 1 and result["valid"] is False
+    assert {(v["path"], v["rule"]) for v in result["violations"]} >= {
+        ("$.choices", "required"),
+        ("$.object", "enum"),
+    }
+    assert set(result["violations"][0]) == {"path", "rule", "value", "message"}
+
+
+def test_json_output_keeps_usage_errors_on_stderr(tmp_path: Path) -> None:
+    code, out, err = invoke("--json", "chat.completion", str(tmp_path / "none"))
+    assert code == 2 and out == "" and "no such file" in err
