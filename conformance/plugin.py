@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # nothing heavy at import time: the plugin loads into every p
     from conformance.emulator.server import RunningEmulator
     from conformance.run.config import Settings
     from conformance.run.plan import CheckSpec, Plan
+    from conformance.run.report import Report
     from conformance.run.session import Run
 
 # Failures raised by these helpers show the compared values, like plain asserts.
@@ -36,6 +37,9 @@ SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 RUN_KEY: pytest.StashKey[Run] = pytest.StashKey()
 # The run plan, priced at collection, and the checks it was priced from (in run order).
 PLAN_KEY: pytest.StashKey[tuple[Plan, list[CheckSpec]]] = pytest.StashKey()
+# Under pytest-xdist, on the controller: each worker's report, then their merge.
+WORKER_REPORTS_KEY: pytest.StashKey[list[dict[str, Any]]] = pytest.StashKey()
+MERGED_KEY: pytest.StashKey[Report] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -383,32 +387,57 @@ def pytest_runtest_makereport(
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    run = session.config.stash.get(RUN_KEY, None)
+    config = session.config
+    workers = config.stash.get(WORKER_REPORTS_KEY, None)
+    if workers:  # the xdist controller: one report of every worker's checks
+        from conformance.run.report import Report
+        from conformance.run.verdicts import write_reports
+
+        report = Report.merge([Report.from_json(data) for data in workers])
+        config.stash[MERGED_KEY] = report
+        write_reports(report, config.getoption("report_json"), config.getoption("report_markdown"))
+        if report.breaking_drift() and exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    run = config.stash.get(RUN_KEY, None)
     if run is None:
         return
     from conformance.run.verdicts import finish, starved
 
-    if finish(run, interrupted=exitstatus == pytest.ExitCode.INTERRUPTED) and exitstatus == 0:
+    worker: dict[str, Any] | None = getattr(config, "workeroutput", None)
+    interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+    if finish(run, interrupted=interrupted, write=worker is None) and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED  # breaking drift fails the gate
     if session.exitstatus == 0 and starved(run):
         from conformance.errors import EXIT_STARVED
 
         session.exitstatus = EXIT_STARVED  # checks left out for the budget: not a pass
+    if worker is not None:  # to the controller (pytest_testnodedown), which writes the files
+        worker["kimi_conformance_report"] = run.report.to_json()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, on the controller: keep each worker's share of the matrix."""
+    data = getattr(node, "workeroutput", {}).get("kimi_conformance_report")
+    if data is not None:
+        node.config.stash.setdefault(WORKER_REPORTS_KEY, []).append(data)
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
     run = config.stash.get(RUN_KEY, None)
-    if run is None:
+    report = run.report if run is not None else config.stash.get(MERGED_KEY, None)
+    if report is None:
         return
     terminalreporter.section("Kimi API conformance matrix")
-    for line in run.report.to_terminal():
+    for line in report.to_terminal():
         terminalreporter.write_line(line)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         from conformance.run.report import github_annotations
 
-        for line in github_annotations(run.report):
+        for line in github_annotations(report):
             terminalreporter.write_line(line)
 
 

@@ -159,6 +159,49 @@ class Report:
             ],
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Report:
+        """The report `to_json` wrote (how xdist workers hand theirs to the controller)."""
+        report = cls(
+            **{k: data[k] for k in _COPIED if k in data},
+            checks={c["id"]: CheckResult(**c) for c in data.get("checks", [])},
+        )
+        return report
+
+    @classmethod
+    def merge(cls, parts: list[Report]) -> Report:
+        """One report of a run split over processes (pytest-xdist workers): every check,
+        the costs added up, the earliest start and the latest end."""
+        if not parts:
+            return cls()
+        first = parts[0]
+        merged = cls(
+            target=first.target,
+            base_url=first.base_url,
+            configured_base_url=first.configured_base_url,
+            model=next((p.model for p in parts if p.model), None),
+            model_choice=next((p.model_choice for p in parts if p.model_choice), ""),
+            started_at=min(p.started_at for p in parts),
+            finished_at=max((p.finished_at or "" for p in parts), default="") or None,
+            interrupted=any(p.interrupted for p in parts),
+            requests=sum(p.requests for p in parts),
+            tokens=sum(p.tokens for p in parts),
+        )
+        for part in parts:
+            merged.provenance.update(part.provenance)
+            for note in part.notes:
+                merged.note(note)
+            merged.leftovers += part.leftovers
+            for check in part.checks.values():
+                merged.record(check)
+            if part.drift is not None:
+                merged.drift = [*(merged.drift or []), *part.drift]
+            if part.emulator_accounting is not None:
+                merged.emulator_accounting = _added(
+                    merged.emulator_accounting, part.emulator_accounting
+                )
+        return merged
+
     def _rows(self, *, failures_first: bool = False) -> list[tuple[str, str, str, str]]:
         rows = []
 
@@ -272,6 +315,26 @@ class Report:
         totals = self.totals()
         out += ["", ", ".join(f"{n} {k}" for k, n in totals.items() if n), ""]
         return "\n".join(out)
+
+
+# Fields `from_json` takes back as they were written.
+_COPIED = (
+    "target", "base_url", "configured_base_url", "model", "model_choice", "provenance",
+    "notes", "requests", "tokens", "emulator_accounting", "interrupted", "leftovers", "drift",
+    "preflight_failure", "started_at", "finished_at",
+)  # fmt: skip
+
+
+def _added(a: Any, b: Any) -> Any:
+    """Counters added up, however nested (the emulators' accountings of xdist workers)."""
+    if a is None:
+        return b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return {k: _added(a.get(k), b.get(k)) if k in a and k in b else a.get(k, b.get(k))
+                for k in {**a, **b}}  # fmt: skip
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a + b
+    return a
 
 
 def _escape(text: str, *, property_: bool = False) -> str:

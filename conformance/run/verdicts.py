@@ -162,8 +162,9 @@ def starved(run: Run) -> bool:
     return bool(checks) and not any(c.outcome in ("passed", "failed") for c in checks)
 
 
-def finish(run: Run, *, interrupted: bool) -> bool:
-    """Close the run, and write the report files it was asked for.
+def finish(run: Run, *, interrupted: bool, write: bool = True) -> bool:
+    """Close the run, and write the report files it was asked for (`write=False`: an
+    xdist worker, whose report the controller merges and writes).
 
     Returns True when the run must fail although every check passed: breaking drift.
     """
@@ -178,11 +179,16 @@ def finish(run: Run, *, interrupted: bool) -> bool:
             run.report.provenance = read_provenance(cassettes_dir())
         except Exception:
             run.report.note("cassette provenance could not be read")
-    if run.settings.report_json:
-        write_json(run.report, run.settings.report_json)
-    if run.settings.report_markdown:
-        write_markdown(run.report, run.settings.report_markdown)
+    if write:
+        write_reports(run.report, run.settings.report_json, run.settings.report_markdown)
     return run.report.breaking_drift()
+
+
+def write_reports(report: Report, json_path: Any, markdown_path: Any) -> None:
+    if json_path:
+        write_json(report, json_path)
+    if markdown_path:
+        write_markdown(report, markdown_path)
 
 
 def refuse(

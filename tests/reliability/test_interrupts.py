@@ -4,7 +4,8 @@ Ctrl-C: pytest's interrupt exit code, a partial report that says what ran and th
 run was interrupted, no traceback. (Cleanup of files and batches created by a live run
 is shown in tests/suite/test_batches_checks.py::test_cleanup_after_an_interrupt.)
 
-xdist: `-n 2` works for replay and for the emulator target; live with `-n` is refused at
+xdist: `-n 2` works for replay and for the emulator target, and the reports and the
+matrix hold every worker's checks (merged on the controller); live with `-n` is refused at
 configure time with one line (the request cap, token budget and RPM pacing hold per
 process).
 """
@@ -71,11 +72,22 @@ def _pytest(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
 def test_xdist_runs_the_suite_on_two_workers(tmp_path, target):
     report = tmp_path / "r.json"
     two = f"{BALANCE} or test_valid_key_accepted"  # two checks: one per worker
-    done = _pytest("-n", "2", "--target", target, "-k", two, "--report-json", str(report))
+    markdown = tmp_path / "r.md"
+    done = _pytest("-n", "2", "--target", target, "-k", two, "--report-json", str(report),
+                   "--report-markdown", str(markdown))  # fmt: skip
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-3000:]
     assert "2 workers" in output or "created: 2/2 workers" in output
     assert "Traceback" not in output
+    # Every worker's checks, in the files and in the matrix the controller prints.
+    data = json.loads(report.read_text())
+    assert {c["check"] for c in data["checks"]} == {BALANCE, "test_valid_key_accepted"}
+    assert data["totals"]["passed"] == 2 and data["verdict"] == "passed"
+    assert data["requests"] == sum(c["requests"] for c in data["checks"]) > 0
+    text = markdown.read_text()
+    assert BALANCE in text and "test_valid_key_accepted" in text
+    matrix = output.split("Kimi API conformance matrix", 1)[1]
+    assert BALANCE in matrix and "test_valid_key_accepted" in matrix
 
 
 def test_live_under_xdist_is_refused_in_one_line():

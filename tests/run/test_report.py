@@ -113,3 +113,29 @@ def test_verdict(outcomes, verdict):
     assert github_annotations(report) == [
         "::error title=kimi-conformance%3A preflight failed::MOONSHOT_API_KEY is not set"
     ]
+
+
+def test_reports_of_xdist_workers_merge_into_one():
+    models = {"requests": 3, "endpoints": {"GET /models": {"requests": 3}}}
+    files = {"requests": 2, "endpoints": {"POST /files": {"requests": 2}}}
+    one = Report(target="emulator", requests=3, tokens=10, started_at="2026-01-01T00:00:02Z",
+                 finished_at="2026-01-01T00:00:09Z", notes=["n1"],
+                 emulator_accounting=models)  # fmt: skip
+    one.record(result("passed", check="a", requests=3))
+    two = Report(target="emulator", requests=2, tokens=5, started_at="2026-01-01T00:00:01Z",
+                 finished_at="2026-01-01T00:00:08Z", notes=["n1", "n2"], model="kimi-k2.6",
+                 emulator_accounting=files)  # fmt: skip
+    two.record(result("failed", check="b", category="conformance", reason="bad", requests=2))
+    parts = [Report.from_json(part.to_json()) for part in (one, two)]  # through JSON, as xdist
+    merged = Report.merge(parts)
+    assert sorted(merged.checks) == ["test_a.py::a", "test_a.py::b"]
+    assert (merged.requests, merged.tokens, merged.model) == (5, 15, "kimi-k2.6")
+    assert (merged.started_at, merged.finished_at) == (
+        "2026-01-01T00:00:01Z",
+        "2026-01-01T00:00:09Z",
+    )
+    assert merged.notes == ["n1", "n2"] and merged.verdict() == "failed"
+    assert merged.emulator_accounting == {
+        "requests": 5,
+        "endpoints": {"GET /models": {"requests": 3}, "POST /files": {"requests": 2}},
+    }
