@@ -56,6 +56,13 @@ def _locate(kind: str, override: str | None) -> Path:
     )
 
 
+def is_installed_data(path: Path) -> bool:
+    """True when `path` is data shipped inside the installed package (site-packages):
+    never a place to write to."""
+    package_data = Path(str(resources.files("conformance"))) / "_data"
+    return Path(path).resolve().is_relative_to(package_data.resolve())
+
+
 def schemas_dir() -> Path:
     return data_dir("schemas")
 

@@ -99,6 +99,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also check the builtin $web_search tool (billed per call; off by default)",
     )
     group.addoption(
+        "--cassettes",
+        metavar="DIR",
+        help="your own recordings: replay them, or record into DIR with --record-mode "
+        "(env KIMI_CONFORMANCE_CASSETTES; default the shipped ones)",
+    )
+    group.addoption(
         "--drift",
         action="store_true",
         default=False,
@@ -166,6 +172,8 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "drift": config.getoption("drift"),
         "profile": config.getoption("profile"),
         "allow_partial": config.getoption("allow_partial"),
+        "cassettes": config.getoption("cassettes"),
+        "record_mode": config.getoption("record_mode", None),
     }
 
 

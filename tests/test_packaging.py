@@ -96,3 +96,11 @@ def test_the_wheel_runs_next_to_the_newest_hypothesis_and_openai(wheel_path, tmp
     assert " passed" in output and " failed" not in output and "Traceback" not in output
     checks = json.loads((tmp_path / "r.json").read_text())["checks"]
     assert any(c["id"].startswith("test_fuzz.py") and c["outcome"] == "passed" for c in checks)
+    # Recording never writes into the installed package: one line naming --cassettes.
+    done = subprocess.run(
+        [command, "run", "--target", "emulator", "--record-mode=rewrite", "-k", "test_balance"],
+        capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+    )  # fmt: skip
+    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR:")]
+    assert done.returncode == 4 and len(errors) == 1, done.stderr[-2000:]
+    assert "would write into the installed package" in errors[0] and "--cassettes" in errors[0]

@@ -42,6 +42,8 @@ _OPTIONS = {
     "--report-markdown": "write the conformance matrix as Markdown to FILE",
     "--fuzz-examples": "Hypothesis examples per fuzz property (default 200 on the emulator; "
     "live at most 12, from what the other checks leave; 0: no fuzzing)",
+    "--cassettes": "your own recordings: replay them, or record into DIR with --record-mode "
+    "(env KIMI_CONFORMANCE_CASSETTES)",
 }
 # flag -> help; forwarded when given.
 _FLAGS = {
@@ -63,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser.add_argument(flag, action="store_true", help=help_)
     for option, help_ in _OPTIONS.items():
         metavar = "FILE" if option.startswith("--report") else None
+        metavar = "DIR" if option == "--cassettes" else metavar
         parser.add_argument(option, help=help_, choices=_choices(option), metavar=metavar)
 
 

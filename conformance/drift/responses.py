@@ -322,7 +322,9 @@ def compare_recordings(new_dir: Path, baseline_dir: Path) -> tuple[list[Change],
     recordings = sorted(path for pattern in ("*.yaml", "*.yml") for path in new_dir.rglob(pattern))
     if not recordings:
         raise UsageError(
-            f"no cassettes (*.yaml) under {new_dir}; run the live suite with --drift first"
+            f"no cassettes (*.yaml) under {new_dir}; record them first with "
+            f"`kimi-conformance run --live --record-mode=all --cassettes {new_dir}` "
+            "(or compare in one go with `kimi-conformance run --live --drift`)"
         )
     changes: list[Change] = []
     notes: list[str] = []

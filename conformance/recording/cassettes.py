@@ -59,6 +59,7 @@ __all__ = [
     "read_provenance",
     "safe_yaml_serializer",
     "scrub_vcr_logs",
+    "stable_host",
     "vcr_config",
     "write_provenance",
 ]
@@ -283,10 +284,36 @@ def _scrub_body(body: bytes, content_type: str, scrubber: Scrubber) -> bytes:
     return body
 
 
+# --- stable recordings ------------------------------------------------------------------
+# Re-recording the same answers must not rewrite every cassette: the emulator's ephemeral
+# loopback port and the Date header change on every run and say nothing (replay matches
+# neither), so a loopback host is written without its port and Date is not kept.
+
+_LOOPBACK_NETLOC = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$")
+_UNSTABLE_RESPONSE_HEADERS = frozenset({"date"})
+
+
+def stable_host(netloc: str) -> str:
+    """`127.0.0.1:41099` -> `127.0.0.1`: a loopback server's port is not kept."""
+    match = _LOOPBACK_NETLOC.match(netloc)
+    return match.group(1) if match else netloc
+
+
+def _stable_uri(uri: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    host = stable_host(parts.netloc)
+    return parts._replace(netloc=host).geturl() if host != parts.netloc else uri
+
+
 def _request_hook(scrubber: Scrubber) -> Any:
     def before_record_request(request: Any) -> Any:
-        request.uri = scrubber.url(request.uri)
-        request.headers = scrubber.headers(dict(request.headers))
+        request.uri = _stable_uri(scrubber.url(request.uri))
+        request.headers = {
+            name: stable_host(value) if name.lower() == "host" and isinstance(value, str) else value
+            for name, value in scrubber.headers(dict(request.headers)).items()
+        }
         body = request.body
         if isinstance(body, (bytes, str)):
             request.body = _scrub_body(
@@ -300,7 +327,11 @@ def _request_hook(scrubber: Scrubber) -> Any:
 def _response_hook(scrubber: Scrubber) -> Any:
     def before_record_response(response: dict[str, Any]) -> dict[str, Any]:
         response = copy.deepcopy(response)
-        headers = scrubber.headers(response.get("headers") or {})
+        headers = {
+            name: value
+            for name, value in scrubber.headers(response.get("headers") or {}).items()
+            if name.lower() not in _UNSTABLE_RESPONSE_HEADERS
+        }
         body = response.get("body") or {}
         raw = body.get("string")
         if isinstance(raw, (bytes, str)):
@@ -356,13 +387,17 @@ def configure_vcr(vcr: Any) -> None:
     scrub_vcr_logs()
 
 
-def missing_recording_message(test_id: str, cassette_path: os.PathLike[str] | str) -> str:
-    """One line: which recording is missing and the command that records it."""
+def missing_recording_message(
+    test_id: str, cassette_path: os.PathLike[str] | str, cassettes: os.PathLike[str] | None = None
+) -> str:
+    """One line: which recording is missing and the command that records it (into
+    `cassettes`, the user's own folder, when the run replays one)."""
     quoted = shlex.quote(test_id)
+    own = f" --cassettes {shlex.quote(str(cassettes))}" if cassettes is not None else ""
     return (
         f"no recording for {test_id} in {cassette_path}: record it with "
-        f"`{RERECORD_EMULATOR} {quoted}` (or, with MOONSHOT_API_KEY set, "
-        f"`{RERECORD_LIVE} {quoted}`)"
+        f"`{RERECORD_EMULATOR}{own} {quoted}` (or, with MOONSHOT_API_KEY set, "
+        f"`{RERECORD_LIVE}{own} {quoted}`)"
     )
 
 

@@ -20,6 +20,8 @@ lists and CI logs.
 | partial runs   | `--allow-partial`  | —                    | off (budget skips fail)      |
 | `$web_search`  | `--web-search`     | —                    | off (billed per call)        |
 | drift report   | `--drift`          | —                    | off                          |
+| recordings     | `--cassettes DIR`  | `KIMI_CONFORMANCE_CASSETTES` | the shipped `cassettes/` |
+| record mode    | `--record-mode`    | —                    | `none` (pytest-recording's)  |
 """
 
 from __future__ import annotations
@@ -81,6 +83,8 @@ class Settings:
     drift: bool = False
     profile: str = "full"
     allow_partial: bool = False
+    cassettes: Path | None = None  # the user's own recordings; None: the shipped ones
+    record_mode: str = "none"
     # Where each setting came from ("option", "env" or "default"), for the report.
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -153,6 +157,11 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
             values[name] = Path(options[name])
     for name in ("web_search", "drift", "allow_partial"):
         values[name] = bool(options.get(name))
+    cassettes = options.get("cassettes") or environ.get("KIMI_CONFORMANCE_CASSETTES", "").strip()
+    if cassettes:
+        values["cassettes"] = Path(cassettes).expanduser()
+    if options.get("record_mode"):
+        values["record_mode"] = str(options["record_mode"])
     key = environ.get(KEY_ENV)
     if key:
         values["api_key"] = Secret(key)

@@ -89,6 +89,8 @@ class Run:
         )
         target = Target(name=settings.target, base_url=base_url, api_key=key, meter=meter)
         stack.callback(target.close)
+        if settings.cassettes is not None and settings.record_mode != "none":
+            settings.cassettes.mkdir(parents=True, exist_ok=True)
         drift_dir = None
         if settings.drift:
             drift_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kimi-drift-")))
@@ -121,6 +123,13 @@ class Run:
             return wanted, ""
         return self.plan.fuzz_now(check_id, left, wanted)
 
+    @property
+    def cassettes(self) -> Path:
+        """The recordings this run replays or records: `--cassettes DIR`, else the shipped."""
+        from conformance._resources import cassettes_dir
+
+        return self.settings.cassettes or cassettes_dir()
+
     def on_close(self, cleanup: Callable[[], list[str]]) -> None:
         """Run `cleanup` when the run ends, even after a failure or Ctrl-C; it returns
         what it could not clean up (e.g. ids of files left on the account)."""
@@ -147,13 +156,12 @@ class Run:
         self._stack.close()
 
     def _compare_with_baseline(self, recordings: Path) -> None:
-        from conformance._resources import cassettes_dir
         from conformance.drift import compare_recordings
 
         if not any(recordings.rglob("*.yaml")):
             self.report.note("drift: nothing was recorded in this run, nothing compared")
             return
-        changes, notes = compare_recordings(recordings, cassettes_dir())
+        changes, notes = compare_recordings(recordings, self.cassettes)
         self.report.drift = [
             {"severity": c.severity, "source": c.source, "where": c.where, "what": c.what}
             for c in changes
@@ -173,8 +181,45 @@ def check_settings(settings: Settings) -> None:
         if path is not None and str(path) != "-":  # "-": standard output
             check_writable(path)
     Limits.from_env()
+    _check_recordings(settings)
     if settings.target == "live" and not settings.api_key:
         raise UsageError(
             "MOONSHOT_API_KEY is not set; export your key from "
             "https://platform.kimi.ai/console/api-keys (never pass it as an option)"
+        )
+
+
+RECORD_OWN = "kimi-conformance run --live --record-mode=all --cassettes DIR"
+
+
+def _check_recordings(settings: Settings) -> None:
+    """Where recordings are read and written: never into the installed package, a replay
+    folder that exists, and --drift only where there are new answers to compare."""
+    from conformance._resources import cassettes_dir, is_installed_data
+
+    recording = settings.record_mode != "none"
+    if settings.drift and settings.target == "replay":
+        raise UsageError(
+            "--drift compares new answers with the recordings, and replay has none (it plays "
+            "the recordings back); use --live --drift, or compare recordings you made with "
+            "`kimi-conformance drift --responses DIR`"
+        )
+    if settings.cassettes is None:
+        if recording and is_installed_data(cassettes_dir()):
+            raise UsageError(
+                f"--record-mode={settings.record_mode} would write into the installed package "
+                f"({cassettes_dir()}); record into a folder of yours with --cassettes DIR "
+                "(or KIMI_CONFORMANCE_CASSETTES)"
+            )
+        return
+    folder = settings.cassettes
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--cassettes {folder}: not a folder; name a folder of recordings")
+    if not recording and not folder.is_dir():
+        raise UsageError(
+            f"--cassettes {folder}: no such folder; record into it first with `{RECORD_OWN}`"
+        )
+    if recording and not folder.is_dir() and not folder.parent.is_dir():
+        raise UsageError(
+            f"--cassettes {folder}: its parent folder {folder.parent} does not exist; create it"
         )

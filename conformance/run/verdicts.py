@@ -74,7 +74,7 @@ def judge(
 
             funcargs = getattr(item, "funcargs", {})  # a pytest.Function's
             cassette = getattr(funcargs.get("vcr"), "_path", "cassettes/")
-            reason = missing_recording_message(item.nodeid, cassette)
+            reason = missing_recording_message(item.nodeid, cassette, run.settings.cassettes)
             report.longrepr = reason
         else:
             reason = _one_line(_readable(exc) or type(exc).__name__)
@@ -172,11 +172,10 @@ def finish(run: Run, *, interrupted: bool, write: bool = True) -> bool:
     run.close()
     run.report.finished_at = now()
     if run.settings.target == "replay":
-        from conformance._resources import cassettes_dir
         from conformance.recording.cassettes import read_provenance
 
         try:
-            run.report.provenance = read_provenance(cassettes_dir())
+            run.report.provenance = read_provenance(run.cassettes)
         except Exception:
             run.report.note("cassette provenance could not be read")
     if write:

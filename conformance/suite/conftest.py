@@ -38,10 +38,9 @@ def _record_mode(config: pytest.Config) -> str:
 
 
 def _cassettes(run: Run) -> Path:
-    """Where this run's cassettes live: the shipped ones, or (--drift) a scratch folder."""
-    from conformance._resources import cassettes_dir
-
-    return run.drift_dir if run.drift_dir is not None else cassettes_dir()
+    """Where this run's cassettes live: the shipped ones or `--cassettes DIR`, or (--drift)
+    a scratch folder."""
+    return run.drift_dir if run.drift_dir is not None else run.cassettes
 
 
 @pytest.fixture(scope="session")
@@ -80,16 +79,15 @@ def _kimi_provenance(request: pytest.FixtureRequest, kimi_run: Run) -> Iterator[
 def _write_provenance(run: Run, path: str) -> None:
     from urllib.parse import urlsplit
 
-    from conformance._resources import cassettes_dir
     from conformance.contract.base_url import classify_base_url
-    from conformance.recording.cassettes import write_provenance
+    from conformance.recording.cassettes import stable_host, write_provenance
 
-    host = urlsplit(run.target.base_url).netloc
+    host = stable_host(urlsplit(run.target.base_url).netloc)
     if run.settings.target == "emulator":
         source = "emulator"
     else:  # never call a recording "live" unless it came from Moonshot's own API
         source = "live" if classify_base_url(run.target.base_url).official else "other"
-    write_provenance(path, source, host, root=cassettes_dir())
+    write_provenance(path, source, host, root=run.cassettes)
 
 
 @pytest.fixture(scope="session")
