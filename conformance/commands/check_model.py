@@ -42,7 +42,7 @@ def _shown(model_id: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    results = []
+    results: list[dict[str, str | None]] = []
     for model_id in args.ids:
         judged = standing(model_id)
         line = judged.line
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(results, indent=2, ensure_ascii=False))
     else:
         for entry in results:
-            print(f"{_STATUS[entry['result']]} {entry['reason']}")
+            print(f"{_STATUS[str(entry['result'])]} {entry['reason']}")
     return EXIT_FAILED if any(e["result"] == "fail" for e in results) else EXIT_OK
 
 
