@@ -24,6 +24,7 @@ PROG = "kimi-conformance"
 # name -> (module under conformance.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("run", "run the conformance suite (replay by default; --live, --target emulator)"),
+    "list": ("list_checks", "list the suite's checks: endpoint, evidence level and cost"),
     "validate": ("validate", "validate a JSON document or SSE transcript against a schema"),
     "schemas": ("schemas", "list the schema names with a one-line description each"),
     "openapi": ("openapi", "print an OpenAPI 3.1 document assembled from the schemas"),

@@ -103,13 +103,13 @@ class _Guard:
         return result
 
 
-def _unknown(flag: str) -> UsageError:
+def _unknown(flag: str, command: str = "run") -> UsageError:
     ours = [*_FLAGS, *_OPTIONS]
     close = difflib.get_close_matches(flag, ours, n=1)
     hint = f"did you mean {close[0]}? " if close else ""
     return UsageError(
-        f"unknown option {flag} for `kimi-conformance run`; {hint}see "
-        "`kimi-conformance run --help` (pytest's own options are accepted too)"
+        f"unknown option {flag} for `kimi-conformance {command}`; {hint}see "
+        f"`kimi-conformance {command} --help` (pytest's own options are accepted too)"
     )
 
 

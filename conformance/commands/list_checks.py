@@ -1,0 +1,127 @@
+"""`kimi-conformance list`: the suite's checks, with their endpoint, evidence and cost.
+
+What `kimi-conformance run --collect-only` would run, as a table (or `--json`), without
+sending anything or starting anything: collection is free. Options that choose checks
+(`-k EXPR`, `--web-search`, `--target`) are accepted as `run` takes them.
+
+For each check: its id, the endpoint it exercises (`kimi_endpoint`), the rules it applies
+and their evidence level (`kimi_rule`, judged by `conformance.contract.evidence` when that
+module is installed), what it is declared to cost (`kimi_cost`), and whether it is skipped
+as collected (a billed `$web_search` check without `--web-search`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import io
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance._resources import SUITE_DIR
+from conformance.errors import EXIT_OK, UsageError
+
+PASSTHROUGH = True
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON array instead")
+    parser.add_argument("-k", dest="keyword", metavar="EXPR", help="only checks matching EXPR")
+    parser.epilog = "Other arguments go to pytest's collection (e.g. --web-search, --target)."
+
+
+class _Collector:
+    """Keeps what pytest collected from the suite, after the plugin marked it."""
+
+    def __init__(self) -> None:
+        self.checks: list[dict[str, Any]] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Iterator[None]:
+        result = yield  # after every plugin marked the items (skips, vcr, ...)
+        for item in items:
+            self.checks.append(_describe(item))
+        return result
+
+
+def _evidence(rule_ids: list[str]) -> list[str]:
+    try:
+        evidence = importlib.import_module("conformance.contract.evidence")
+    except ImportError:
+        return []
+    levels = []
+    for rule_id in rule_ids:
+        try:
+            levels.append(str(evidence.rule(rule_id).level))
+        except Exception:
+            levels.append("unknown")
+    return levels
+
+
+def _cost(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("kimi_cost")
+    if marker is None:
+        return ""
+    parts = []
+    for name, value in sorted(marker.kwargs.items()):
+        if callable(value):
+            value = "per model"
+        elif isinstance(value, (tuple, list)):
+            value = "+".join(map(str, value))
+        parts.append(f"{name}={value}")
+    return ", ".join(parts)
+
+
+def _describe(item: pytest.Item) -> dict[str, Any]:
+    from pathlib import Path
+
+    path = Path(str(item.path)).resolve()
+    rel = path.relative_to(SUITE_DIR).as_posix() if path.is_relative_to(SUITE_DIR) else path.name
+    endpoint = item.get_closest_marker("kimi_endpoint")
+    rules = [str(a) for m in item.iter_markers("kimi_rule") for a in m.args]
+    skip = item.get_closest_marker("skip")
+    return {
+        "id": f"{rel}::{item.name}",
+        "endpoint": str(endpoint.args[0]) if endpoint and endpoint.args else path.stem,
+        "rules": rules,
+        "evidence": _evidence(rules),
+        "cost": _cost(item),
+        "skipped": str(skip.kwargs.get("reason", "")) if skip else None,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from conformance.commands.run import SUITE_INI, UnknownOption, _Guard, _unknown
+
+    argv = ["--pyargs", "conformance.suite", "-c", str(SUITE_INI), "--collect-only", "-q"]
+    if args.keyword:
+        argv += ["-k", args.keyword]
+    collector = _Collector()
+    output = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(output):
+            code = pytest.main([*argv, *args.extra], plugins=[_Guard(), collector])
+    except UnknownOption as exc:
+        raise _unknown(str(exc), command="list") from None
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        last = [line for line in output.getvalue().splitlines() if line.strip()][-1:]
+        raise UsageError(f"the suite could not be collected ({last[0] if last else code})")
+    suite = [c for c in collector.checks if not c["id"].startswith("/")]
+    if args.json:
+        print(json.dumps(suite, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    rows = [
+        (c["endpoint"], c["id"].split("::", 1)[1], ",".join(c["evidence"]) or "-",
+         c["cost"] or "-", f"skipped: {c['skipped']}" if c["skipped"] else "")
+        for c in suite
+    ]  # fmt: skip
+    header = ("endpoint", "check", "evidence", "cost", "")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        print("  ".join(f"{cell:<{widths[i]}}" for i, cell in enumerate(row[:4])) + "  " + row[4])
+    print(f"\n{len(rows)} checks")
+    return EXIT_OK
