@@ -332,6 +332,7 @@ def pytest_runtest_protocol(
         return (yield)
     budget = run.target.meter.budget
     before = (budget.requests, budget.tokens)
+    run.report.spent_mark = before  # each phase's cost is counted from here (verdicts.judge)
     try:
         return (yield)
     finally:

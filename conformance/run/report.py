@@ -186,12 +186,16 @@ class Report:
             interrupted=any(p.interrupted for p in parts),
             requests=sum(p.requests for p in parts),
             tokens=sum(p.tokens for p in parts),
+            profile=first.profile,
+            plan=first.plan,
         )
         for part in parts:
             merged.provenance.update(part.provenance)
             for note in part.notes:
                 merged.note(note)
             merged.leftovers += part.leftovers
+            for group, row in part.spent_by_group.items():
+                merged.spend(group, row["requests"], row["tokens"])
             for check in part.checks.values():
                 merged.record(check)
             if part.drift is not None:
@@ -321,7 +325,7 @@ class Report:
 _COPIED = (
     "target", "base_url", "configured_base_url", "model", "model_choice", "provenance",
     "notes", "requests", "tokens", "emulator_accounting", "interrupted", "leftovers", "drift",
-    "preflight_failure", "started_at", "finished_at",
+    "preflight_failure", "started_at", "finished_at", "profile", "plan", "spent_by_group",
 )  # fmt: skip
 
 
