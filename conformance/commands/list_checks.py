@@ -6,8 +6,9 @@ sending anything or starting anything: collection is free. Options that choose c
 
 For each check: its id, the endpoint it exercises (`kimi_endpoint`), the rules it applies
 and their evidence level (`kimi_rule`, judged by `conformance.contract.evidence` when that
-module is installed), what it is declared to cost (`kimi_cost`), and whether it is skipped
-as collected (a billed `$web_search` check without `--web-search`).
+module is installed), what it costs as the run plan prices it (group, requests, worst-case
+tokens, shared answers; `conformance.run.plan`) or else as it declares (`kimi_cost`), and
+whether it is skipped as collected (a billed `$web_search` check without `--web-search`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import pytest
 
 from conformance._resources import SUITE_DIR
-from conformance.errors import EXIT_OK, UsageError
+from conformance.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 PASSTHROUGH = True
 
@@ -41,11 +42,40 @@ class _Collector:
         self.checks: list[dict[str, Any]] = []
 
     @pytest.hookimpl(wrapper=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> Iterator[None]:
-        result = yield  # after every plugin marked the items (skips, vcr, ...)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> Iterator[None]:
+        result = yield  # after every plugin marked the items and priced the run plan
+        plan = _plan(config)
         for item in items:
-            self.checks.append(_describe(item))
+            check = _describe(item)
+            planned = plan.status_of(check["id"]) if plan is not None else None
+            if planned is not None:
+                check["cost"] = {
+                    "group": planned.group,
+                    "requests": planned.cost.requests,
+                    "tokens": planned.cost.tokens,  # worst case
+                    "shares": list(planned.shares),
+                    "status": planned.status,
+                }
+            self.checks.append(check)
         return result
+
+
+def _plan(config: pytest.Config) -> Any:
+    """The run plan the plugin priced at collection (None when it priced none)."""
+    plugin = config.pluginmanager.get_plugin("kimi_conformance")
+    key = getattr(plugin, "PLAN_KEY", None)
+    stashed = config.stash.get(key, None) if key is not None else None
+    return stashed[0] if stashed else None
+
+
+def _cost_cell(cost: Any) -> str:
+    if isinstance(cost, dict):
+        shared = f", shares {'+'.join(cost['shares'])}" if cost["shares"] else ""
+        status = "" if cost["status"] == "planned" else f", {cost['status']}"
+        return f"{cost['group']}: {cost['requests']} req, <={cost['tokens']} tok{shared}{status}"
+    return str(cost or "-")
 
 
 def _evidence(rule_ids: list[str]) -> list[str]:
@@ -107,6 +137,8 @@ def run(args: argparse.Namespace) -> int:
             code = pytest.main([*argv, *args.extra], plugins=[_Guard(), collector])
     except UnknownOption as exc:
         raise _unknown(str(exc), command="list") from None
+    if code == pytest.ExitCode.USAGE_ERROR:
+        return EXIT_USAGE  # pytest printed the one line (settings the run could not use)
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         last = [line for line in output.getvalue().splitlines() if line.strip()][-1:]
         raise UsageError(f"the suite could not be collected ({last[0] if last else code})")
@@ -116,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     rows = [
         (c["endpoint"], c["id"].split("::", 1)[1], ",".join(c["evidence"]) or "-",
-         c["cost"] or "-", f"skipped: {c['skipped']}" if c["skipped"] else "")
+         _cost_cell(c["cost"]), f"skipped: {c['skipped']}" if c["skipped"] else "")
         for c in suite
     ]  # fmt: skip
     header = ("endpoint", "check", "evidence", "cost", "")

@@ -23,13 +23,19 @@ def test_lists_every_check_with_its_endpoint(capsys: pytest.CaptureFixture[str])
     ids = {c["id"] for c in checks}
     assert "test_balance.py::test_balance_conforms" in ids and len(ids) == len(checks) > 50
     by_id = {c["id"]: c for c in checks}
-    assert by_id["test_balance.py::test_balance_conforms"]["endpoint"] == "GET /users/me/balance"
+    balance = by_id["test_balance.py::test_balance_conforms"]
+    assert balance["endpoint"] == "GET /users/me/balance"
+    assert balance["cost"] == {  # as the run plan prices it
+        "group": "core", "requests": 1, "tokens": 0, "shares": ["balance"], "status": "planned"
+    }  # fmt: skip
+    assert {c["cost"]["group"] for c in checks if c["cost"]} >= {"core", "deep", "fuzz"}
     assert all(c["endpoint"] for c in checks)
     (web,) = [c for c in checks if c["id"].startswith("test_web_search.py")][:1]
     assert "--web-search" in web["skipped"]
     assert main(["list"]) == 0
     text = capsys.readouterr().out
     assert text.splitlines()[0].split() == ["endpoint", "check", "evidence", "cost"]
+    assert "core: 1 req, <=0 tok, shares balance" in text
     assert text.rstrip().endswith(f"{len(checks)} checks")
 
 
