@@ -85,6 +85,7 @@ def plugin_figures(quick: bool) -> list[Figure]:
         ),
         Figure("import conformance.plugin (after pytest)", _pick(out, r"plugin alone: (.+)$"), cmd),
         Figure("replay run wall time (median)", _pick(out, r"wall time\s+(.+)$"), cmd),
+        Figure("replay run CPU time (median)", _pick(out, r"CPU time \(user\+sys\)\s+(.+)$"), cmd),
     ]
 
 
@@ -171,9 +172,9 @@ def run_cost_figures(_quick: bool) -> list[Figure]:
         data = json.loads(report.read_text())
     totals = data["totals"]
     return [
-        Figure("suite run (emulator): requests, tokens",
+        Figure("suite run (emulator target, fuzzing included): requests, tokens",
                f"{data['requests']} requests, {data['tokens']} tokens", command),
-        Figure("suite run (emulator): checks, wall time",
+        Figure("suite run (emulator target): checks, wall time",
                f"{totals['passed']} passed, {totals['skipped']} skipped, "
                f"{totals['failed'] + totals['error']} failed; {wall:.1f} s", command),
     ]  # fmt: skip

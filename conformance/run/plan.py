@@ -367,10 +367,10 @@ def make_plan(
             needed = needed + wanted
             if fuzz_examples <= 0 or target == "replay":
                 why = (
-                    "fuzzing is off (--fuzz-examples 0)"
-                    if fuzz_examples <= 0
-                    else "replay does not run fuzz properties (random payloads match no "
+                    "replay does not run fuzz properties (random payloads match no "
                     "recording): use --target emulator or --live"
+                    if target == "replay"
+                    else "fuzzing is off (--fuzz-examples 0)"
                 )
                 planned[index] = PlannedCheck(
                     spec.id, spec.group, FREE, (), "off", why, fuzz_property=True

@@ -108,8 +108,8 @@ def expected_model(settings: Any) -> str:
 def default_fuzz_examples(settings: Any) -> int:
     if settings.fuzz_examples is not None:
         return int(settings.fuzz_examples)
-    if settings.profile == "smoke":
-        return 0
+    if settings.profile == "smoke" or settings.target == "replay":
+        return 0  # replay runs no property: not worth loading Hypothesis to say so
     from conformance.strategies.requests import LIVE, OFFLINE
 
     return (LIVE if settings.target == "live" else OFFLINE).examples
