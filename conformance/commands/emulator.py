@@ -10,6 +10,7 @@ cleanly (exit 0).
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import threading
@@ -33,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="inject a fault (repeatable); e.g. rate-limit, drop-mid-stream",
     )
     parser.add_argument("--tier", help="enforce a rate-limit tier (tier0 ... tier5)")
+    parser.add_argument(
+        "--balance",
+        type=float,
+        metavar="USD",
+        help="start with this cash balance and no vouchers (0: every chat request gets 429 "
+        "exceeded_current_quota_error); default: the documented example balance",
+    )
     parser.add_argument(
         "--allow-non-loopback",
         action="store_true",
@@ -75,6 +83,7 @@ def _key(args: argparse.Namespace) -> str:
 
 
 def _build(args: argparse.Namespace):
+    from conformance.emulator.account import Balance
     from conformance.emulator.core import Emulator
     from conformance.emulator.faults import FaultSpec
     from conformance.emulator.ratelimit import TIERS
@@ -90,7 +99,14 @@ def _build(args: argparse.Namespace):
         tier = TIERS.get(args.tier.lower())
         if tier is None:
             raise UsageError(f"--tier {args.tier}: unknown tier; choose one of {', '.join(TIERS)}")
-    return Emulator(api_keys=[_key(args)], seed=args.seed, faults=faults, rate_limit=tier)
+    balance = None
+    if args.balance is not None:
+        if not math.isfinite(args.balance) or args.balance < 0:
+            raise UsageError(f"--balance {args.balance}: use an amount of USD >= 0")
+        balance = Balance(cash=args.balance, voucher=0.0)
+    return Emulator(
+        api_keys=[_key(args)], seed=args.seed, faults=faults, rate_limit=tier, balance=balance
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,17 +25,32 @@ class Balance:
         if self.voucher < 0:
             raise ValueError("voucher balance cannot be negative (kimi-api.md §4)")
 
+    @classmethod
+    def empty(cls) -> Balance:
+        """No money at all: every inference request gets the documented 429
+        `exceeded_current_quota_error` (kimi-api.md §8, 2026 docs)."""
+        return cls(cash=0.0, voucher=0.0)
+
     @property
     def available(self) -> float:
         return self.cash + self.voucher if self.cash >= 0 else self.voucher
+
+    def charged(self, amount: float) -> Balance:
+        """The balance after paying `amount`: vouchers first (they "cannot be negative"),
+        then cash, which "can be negative, indicating that the user owes money" (§4).
+        ⚠ The order is not documented; vouchers first keeps `available` falling steadily."""
+        from_voucher = min(self.voucher, max(amount, 0.0))
+        return Balance(
+            cash=self.cash - (amount - from_voucher), voucher=self.voucher - from_voucher
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "code": 0,
             "data": {
-                "available_balance": self.available,
-                "voucher_balance": self.voucher,
-                "cash_balance": self.cash,
+                "available_balance": round(self.available, 8),
+                "voucher_balance": round(self.voucher, 8),
+                "cash_balance": round(self.cash, 8),
             },
             "scode": "0x0",
             "status": True,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from conformance.contract.catalog import DEFAULT_MODELS, ModelInfo, family_of
-from conformance.emulator import chat
+from conformance.emulator import chat, prices
 from conformance.emulator.account import Balance, estimate_tokens, insufficient_balance
 from conformance.emulator.accounting import Accounting
 from conformance.emulator.batches import BatchStore
@@ -113,6 +113,11 @@ class Emulator:
     `exceeded_current_quota_error`. `faults`: names or `FaultSpec`s (see `faults`).
     `rate_limit`: a `Tier` whose concurrency and RPM are enforced on chat completions;
     `clock` is the rate limiter's (monotonic seconds), injectable for tests.
+
+    The balance moves: each answer is charged at its model's price (`prices`: tokens, cache
+    hits at the hit rate, $0.005 per `$web_search` call; batch requests 40% less), vouchers
+    first, then cash. Set `emulator.balance = Balance.empty()` (or `--balance 0` on the
+    command line) to test a client's handling of an exhausted account.
     """
 
     def __init__(
@@ -234,11 +239,15 @@ class Emulator:
             raise
         cached = self.prefix_cache.observe(body["model"], body["messages"], body.get("tools"))
         headers = report_cached(completion.body["usage"], cached)
+        cost, searches = self._charge(completion.body)
         self.accounting.record(
             "POST /chat/completions",
             requests=0,
             prompt_tokens=completion.prompt_tokens,
             completion_tokens=completion.completion_tokens,
+            cached_tokens=cached,
+            web_search_calls=searches,
+            cost=cost,
         )
         if not completion.stream:
             if release:
@@ -258,11 +267,44 @@ class Emulator:
             events,
         )
 
+    def _charge(self, answer: dict[str, Any], factor: float = 1.0) -> tuple[float, int]:
+        """Take one answer's price off the balance (`prices`): its tokens, and the fee of
+        each `$web_search` call it makes. Returns (USD, $web_search calls)."""
+        usage = answer["usage"]
+        info = self._by_id.get(answer["model"])
+        price = prices.price_for(
+            answer["model"], info.family if info else None, usage["total_tokens"]
+        )
+        tokens_cost = prices.cost(
+            price,
+            usage["prompt_tokens"],
+            usage.get("cached_tokens", 0),
+            usage["completion_tokens"],
+        )
+        searches = sum(
+            1
+            for choice in answer["choices"]
+            for call in choice["message"].get("tool_calls") or []
+            if call["function"]["name"] == "$web_search"
+        )
+        total = tokens_cost * factor + searches * prices.WEB_SEARCH_FEE
+        self.balance = self.balance.charged(total)
+        return total, searches
+
     def _complete_for_batch(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         try:
             completion = chat.create({**body, "stream": False}, self._by_id, self.ids)
         except ApiError as exc:
             return exc.status, exc.envelope()
+        cost, searches = self._charge(completion.body, prices.BATCH_FACTOR)
+        self.accounting.record(
+            "batch requests",
+            requests=0,  # not HTTP requests: the batch's lines, run by the emulator
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
+            web_search_calls=searches,
+            cost=cost,
+        )
         return 200, completion.body
 
     def _estimate(self, request: Request, _: re.Match[str]) -> Response:

@@ -101,6 +101,8 @@ def test_prints_the_key_and_a_line_to_paste(given: str | None) -> None:
         (["--tier", "tier9"], {}, "unknown tier"),
         (["--port", "70000"], {}, "out of range"),
         (["--key", " "], {}, "--key is empty"),
+        (["--balance", "-1"], {}, "use an amount of USD >= 0"),
+        (["--balance", "nan"], {}, "use an amount of USD >= 0"),
     ],
 )
 def test_usage_errors_are_one_line_exit_2(
