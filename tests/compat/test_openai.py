@@ -164,3 +164,25 @@ def test_dropped_stream_is_an_error_not_a_short_answer(kimi_emulator):
     with pytest.raises((openai.APIError, httpx2.RemoteProtocolError)):
         for _ in stream:
             pass
+
+
+def test_a_core_with_faults_then_recovery(kimi_emulator):
+    from conformance.emulator import Emulator
+
+    flaky = kimi_emulator.with_core(Emulator(faults=["rate-limit:times=2"]))
+    client = flaky.openai_client()
+    for _ in range(2):
+        with pytest.raises(openai.RateLimitError):
+            client.chat.completions.create(model=MODEL, messages=HELLO)
+    assert client.chat.completions.create(model=MODEL, messages=HELLO).choices
+
+
+def test_an_empty_account_through_the_fixture(kimi_emulator):
+    from conformance.emulator import Balance
+
+    kimi_emulator.emulator.balance = Balance.empty()
+    client = kimi_emulator.openai_client()
+    assert client.get("/users/me/balance", cast_to=object)["data"]["available_balance"] == 0
+    with pytest.raises(openai.RateLimitError) as info:
+        client.chat.completions.create(model=MODEL, messages=HELLO)
+    assert info.value.body["type"] == "exceeded_current_quota_error"
