@@ -110,12 +110,12 @@ def offline(monkeypatch: pytest.MonkeyPatch) -> Iterator[Guard]:
     assert not guard.attempts, f"a client tried to reach the network: {guard.attempts}"
 
 
-def needs(*modules: str) -> pytest.MarkDecorator:
+def needs(*modules: str, extra: str = "compat") -> pytest.MarkDecorator:
     """Skip a module when its client is not installed (without importing it here)."""
     from importlib.util import find_spec
 
     missing = [m for m in modules if find_spec(m) is None]
     return pytest.mark.skipif(
         bool(missing),
-        reason=f"{', '.join(missing)} not installed: pip install -e '.[compat]'",
+        reason=f"{', '.join(missing)} not installed: pip install -e '.[{extra}]'",
     )

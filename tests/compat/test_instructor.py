@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from tests.compat.conftest import needs
 
-pytestmark = needs("instructor")
+pytestmark = needs("instructor", extra="compat-instructor")
 
 MODEL = "kimi-k2.6"
 ASK = [{"role": "user", "content": "The largest city of France, and its population?"}]

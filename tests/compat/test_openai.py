@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from typing import Any
 
 import openai
 import pytest
@@ -146,7 +147,8 @@ def test_rate_limit_fault_is_the_sdks_rate_limit_error(kimi_emulator):
         )
     assert info.value.response.headers["retry-after"] == "1"
     assert isinstance(info.value.body, dict), info.value.body
-    assert info.value.body["type"] == "rate_limit_reached_error"
+    body = info.value.body
+    assert isinstance(body, dict) and body["type"] == "rate_limit_reached_error"
 
 
 def test_dropped_stream_is_an_error_not_a_short_answer(kimi_emulator):
@@ -182,7 +184,9 @@ def test_an_empty_account_through_the_fixture(kimi_emulator):
 
     kimi_emulator.emulator.balance = Balance.empty()
     client = kimi_emulator.openai_client()
-    assert client.get("/users/me/balance", cast_to=object)["data"]["available_balance"] == 0
+    balance: Any = client.get("/users/me/balance", cast_to=object)
+    assert balance["data"]["available_balance"] == 0
     with pytest.raises(openai.RateLimitError) as info:
         client.chat.completions.create(model=MODEL, messages=HELLO)
-    assert info.value.body["type"] == "exceeded_current_quota_error"
+    body = info.value.body
+    assert isinstance(body, dict) and body["type"] == "exceeded_current_quota_error"

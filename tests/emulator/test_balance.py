@@ -15,13 +15,13 @@ from conformance.emulator import prices
 from conformance.emulator.account import Balance
 from conformance.emulator.core import Emulator
 
-HELLO = [{"role": "user", "content": "Say hello to Paris."}]
-SEARCH = {"type": "builtin_function", "function": {"name": "$web_search"}}
+HELLO: Any = [{"role": "user", "content": "Say hello to Paris."}]
+SEARCH: Any = {"type": "builtin_function", "function": {"name": "$web_search"}}
 
 
 def available(client: openai.OpenAI) -> float:
     """`GET /users/me/balance` through the SDK's generic `get` (it has no balance method)."""
-    document = client.get("/users/me/balance", cast_to=object)
+    document: Any = client.get("/users/me/balance", cast_to=object)
     return float(document["data"]["available_balance"])
 
 
@@ -36,14 +36,14 @@ def test_balance_goes_down_by_the_priced_tokens() -> None:
     emulator = Emulator()
     client = emulator.openai_client()
     before = available(client)
-    usage = client.chat.completions.create(model="kimi-k2.6", messages=HELLO).usage
+    usage: Any = client.chat.completions.create(model="kimi-k2.6", messages=HELLO).usage
     price = prices.PRICES["kimi-k2.6"]
     expected = (usage.prompt_tokens * 0.95 + usage.completion_tokens * 4.00) / 1e6
     assert before - available(client) == pytest.approx(expected, abs=1e-8)
     snapshot = emulator.accounting.snapshot()
     assert snapshot["cost"] == pytest.approx(expected)
     # The same prompt again: a prefix-cache hit, its prompt tokens at the hit rate.
-    again = client.chat.completions.create(model="kimi-k2.6", messages=HELLO).usage
+    again: Any = client.chat.completions.create(model="kimi-k2.6", messages=HELLO).usage
     hit = prices.cost(price, again.prompt_tokens, again.prompt_tokens, again.completion_tokens)
     assert emulator.accounting.snapshot()["cost"] == pytest.approx(expected + hit)
     assert emulator.accounting.snapshot()["cached_tokens"] == again.prompt_tokens
@@ -52,7 +52,7 @@ def test_balance_goes_down_by_the_priced_tokens() -> None:
 def test_a_web_search_call_costs_its_fee() -> None:
     emulator = Emulator()
     client = emulator.openai_client()
-    reply = client.chat.completions.create(
+    reply: Any = client.chat.completions.create(
         model="kimi-k2.6",
         messages=HELLO,
         tools=[SEARCH],
@@ -81,7 +81,8 @@ def test_running_out_gives_the_documented_429() -> None:
     assert available(client) <= 0
     with pytest.raises(openai.RateLimitError) as info:
         client.chat.completions.create(model="kimi-k2.6", messages=HELLO)
-    assert info.value.body["type"] == "exceeded_current_quota_error"
+    body = info.value.body
+    assert isinstance(body, dict) and body["type"] == "exceeded_current_quota_error"
 
 
 def test_an_empty_account_is_a_setting() -> None:

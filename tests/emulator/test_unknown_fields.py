@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
 
-HELLO = [{"role": "user", "content": "Say hello to Paris."}]
+HELLO: Any = [{"role": "user", "content": "Say hello to Paris."}]
 BASE = {"model": "kimi-k2.6", "messages": HELLO}
 
 # Sent by the openai SDK, LangChain, LiteLLM or pydantic-ai; 200 on the live API (§3.1).
@@ -69,10 +69,11 @@ def test_unknown_fields_are_accepted_and_ignored(field: str) -> None:
 def test_all_of_them_at_once_through_the_sdk() -> None:
     client = Emulator().openai_client()
     sdk_knows = {"parallel_tool_calls", "service_tier", "metadata", "store", "user", "seed"}
+    options: Any = {k: v for k, v in UNKNOWN.items() if k in sdk_knows}
     reply = client.chat.completions.create(
         model="kimi-k2.6",
         messages=HELLO,
-        **{k: v for k, v in UNKNOWN.items() if k in sdk_knows},
+        **options,
         extra_body={k: v for k, v in UNKNOWN.items() if k not in sdk_knows},
     )
     assert reply.choices[0].finish_reason == "stop"
