@@ -40,6 +40,34 @@ PLAN_KEY: pytest.StashKey[tuple[Plan, list[CheckSpec]]] = pytest.StashKey()
 # Under pytest-xdist, on the controller: each worker's report, then their merge.
 WORKER_REPORTS_KEY: pytest.StashKey[list[dict[str, Any]]] = pytest.StashKey()
 MERGED_KEY: pytest.StashKey[Report] = pytest.StashKey()
+MATRIX_KEY: pytest.StashKey[Any] = pytest.StashKey()
+ORDER_KEY: pytest.StashKey[dict[str, int]] = pytest.StashKey()
+
+
+class _CollectionOrder:
+    """Remembers the order items were collected in, before pytest groups them by the
+    parameters of session-scoped fixtures (the model matrix parametrizes `kimi_model`,
+    and pytest would move every check that needs no model behind all the others)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        self.config.stash[ORDER_KEY] = {item.nodeid: i for i, item in enumerate(items)}
+
+
+def _collection_order(items: list[pytest.Item], suite_items: list[pytest.Item]) -> None:
+    """The suite's checks back in collection order, in the places they hold in `items`
+    (the caller's own tests keep whatever order pytest gave them)."""
+    order = suite_items[0].config.stash.get(ORDER_KEY, None)
+    if not order:
+        return
+    chosen = {id(item) for item in suite_items}
+    places = [i for i, item in enumerate(items) if id(item) in chosen]
+    ordered = sorted(suite_items, key=lambda item: order.get(item.nodeid, len(order)))
+    for place, item in zip(places, ordered, strict=True):
+        items[place] = item
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,6 +87,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--base-url", help="API base URL (env MOONSHOT_BASE_URL)")
     group.addoption(
         "--model", help="model ID to test; must be listed by GET /models (env KIMI_MODEL_ID)"
+    )
+    group.addoption(
+        "--models",
+        metavar="all|ID,ID",
+        help="run the model-dependent checks for each of these models, or for every listed "
+        "model (all); the rest run once (env KIMI_MODELS)",
     )
     group.addoption("--budget-tokens", help="token budget of the run (env KIMI_BUDGET_TOKENS)")
     group.addoption("--max-requests", help="request cap of the run (env KIMI_MAX_REQUESTS)")
@@ -113,6 +147,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_CollectionOrder(config), "kimi-conformance-order")
     live = config.getoption("live") or config.getoption("target") == "live"
     if live and getattr(config.option, "numprocesses", None):
         raise pytest.UsageError(
@@ -124,6 +159,11 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.addinivalue_line(
         "markers", "web_search: a check that calls the billed $web_search tool (--web-search)"
+    )
+    config.addinivalue_line(
+        "markers",
+        "kimi_each_model: a model-dependent check, run for every model of --models "
+        "(others that need a model run once, for the run's primary model)",
     )
     config.addinivalue_line(
         "markers",
@@ -162,6 +202,7 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "target": target,
         "base_url": config.getoption("base_url"),
         "model": config.getoption("model"),
+        "models": config.getoption("models"),
         "budget_tokens": config.getoption("budget_tokens"),
         "max_requests": config.getoption("max_requests"),
         "rpm": config.getoption("rpm"),
@@ -177,6 +218,37 @@ def _options(config: pytest.Config) -> dict[str, Any]:
     }
 
 
+def _matrix(config: pytest.Config) -> Any:
+    """The run's model matrix, from the settings alone (pure); None when they are bad
+    (`pytest_collection_modifyitems` then reports them in one line)."""
+    if MATRIX_KEY not in config.stash:
+        from conformance.errors import UsageError
+        from conformance.run import config as settings_module
+        from conformance.run.matrix import matrix_for
+
+        try:
+            config.stash[MATRIX_KEY] = matrix_for(
+                settings_module.resolve(_options(config), os.environ)
+            )
+        except UsageError:
+            config.stash[MATRIX_KEY] = None
+    return config.stash[MATRIX_KEY]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A suite check that needs a model runs for each model of the matrix (marked
+    `kimi_each_model`) or for the primary one; the model is in its id."""
+    if "kimi_model" not in metafunc.fixturenames or not _in_suite(str(metafunc.definition.path)):
+        return
+    matrix = _matrix(metafunc.config)
+    if matrix is None:
+        return
+    each = metafunc.definition.get_closest_marker("kimi_each_model") is not None
+    recording = metafunc.config.getoption("record_mode", None) not in (None, "none")
+    models = list(matrix.for_check(each, recording))
+    metafunc.parametrize("kimi_model", models, indirect=True, ids=models, scope="session")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
@@ -187,12 +259,14 @@ def pytest_collection_modifyitems(
     suite_items = [item for item in items if _is_suite_item(item)]
     if not suite_items:
         return
+    _collection_order(items, suite_items)
     from conformance.checks.exchanges import SHARED_COSTS
     from conformance.errors import UsageError
     from conformance.run import config as settings_module
     from conformance.run import selection
     from conformance.run.session import check_settings
 
+    recording = config.getoption("record_mode", None) not in (None, "none")
     skip_reason = "$web_search is billed per call; opt in with --web-search"
     try:
         _refuse_conflicts(config)
@@ -222,7 +296,12 @@ def pytest_collection_modifyitems(
             )
             for item in suite_items
         ]
-        plan = selection.plan_for(settings, specs, SHARED_COSTS)
+        from conformance.run.matrix import check_recordings, matrix_for
+
+        matrix = matrix_for(settings)  # bad --models / --model: one line
+        if settings.target == "replay" and not recording and not settings.drift:
+            check_recordings(settings, matrix)  # a model without recordings: one line
+        plan = selection.plan_for(settings, specs, SHARED_COSTS, matrix.primary)
         minimum = plan.minimum("core")
         if not minimum.fits(plan.caps):
             raise UsageError(
@@ -235,7 +314,6 @@ def pytest_collection_modifyitems(
     config.stash[PLAN_KEY] = (plan, specs)
     if not plan.fits:
         _say(config, plan.summary())  # before anything is sent
-    recording = config.getoption("record_mode", None) not in (None, "none")
     skip_web_search = pytest.mark.skip(reason=skip_reason)
     for item in suite_items:
         if not settings.web_search and item.get_closest_marker("web_search"):

@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULT_MAX_TOKENS = 16
+# What a model that always thinks (kimi-k3, kimi-k2.7-code) may spend reasoning before it
+# answers: added to a check's budget where the answer must not be cut (JSON modes).
+REASONING_ROOM = 256
 
 
 def thinking(model: str, *, enabled: bool) -> dict[str, Any]:
@@ -23,6 +26,16 @@ def thinking(model: str, *, enabled: bool) -> dict[str, Any]:
     if kind != "toggle":
         return {}
     return {"thinking": {"type": "enabled" if enabled else "disabled"}}
+
+
+def reasoning_room(model: str) -> int:
+    """`REASONING_ROOM` for a model that thinks even with `thinking_off`, else 0."""
+    from conformance.contract.catalog import rules_for
+
+    try:
+        return REASONING_ROOM if rules_for(model, False).thinking else 0
+    except KeyError:
+        return 0
 
 
 def thinking_off(model: str) -> dict[str, Any]:

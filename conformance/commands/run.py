@@ -37,6 +37,8 @@ _OPTIONS = {
     "--max-requests": "request cap of the run (env KIMI_MAX_REQUESTS; default 90)",
     "--profile": "full (every check, the default) or smoke (the core checks only, no "
     "fuzzing: a deploy gate's fast path, at most 12 requests) (env KIMI_PROFILE)",
+    "--models": "all, or ID,ID: run the model-dependent checks for each model; the rest once "
+    "(env KIMI_MODELS)",
     "--rpm": "client-side pacing in requests per minute, e.g. 3 on Tier0 (env KIMI_RPM)",
     "--report-json": "write the conformance report as JSON to FILE",
     "--report-markdown": "write the conformance matrix as Markdown to FILE",

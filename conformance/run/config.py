@@ -10,6 +10,7 @@ lists and CI logs.
 | target         | `--target`/`--live`| `KIMI_TARGET`        | `replay`                     |
 | base URL       | `--base-url`       | `MOONSHOT_BASE_URL`  | `https://api.moonshot.ai/v1` |
 | model          | `--model`          | `KIMI_MODEL_ID`      | chosen from `GET /models`    |
+| models         | `--models`         | `KIMI_MODELS`        | the one model above          |
 | token ceiling  | `--budget-tokens`  | `KIMI_BUDGET_TOKENS` | 18000                        |
 | request cap    | `--max-requests`   | `KIMI_MAX_REQUESTS`  | 90                           |
 | pacing         | `--rpm`            | `KIMI_RPM`           | none                         |
@@ -72,6 +73,7 @@ class Settings:
     target: str = "replay"
     base_url: str = DEFAULT_BASE_URL
     model: str | None = None
+    models: str | None = None  # `all` or `ID,ID` (see conformance.run.matrix)
     budget_tokens: int = DEFAULT_BUDGET_TOKENS
     max_requests: int = DEFAULT_MAX_REQUESTS
     rpm: float | None = None
@@ -126,6 +128,7 @@ _ENV: dict[str, tuple[str, Callable[[str, str], Any]]] = {
     "target": ("KIMI_TARGET", _target),
     "base_url": ("MOONSHOT_BASE_URL", lambda _n, v: v.strip()),
     "model": ("KIMI_MODEL_ID", lambda _n, v: v),
+    "models": ("KIMI_MODELS", lambda _n, v: v),
     "budget_tokens": ("KIMI_BUDGET_TOKENS", _positive_int),
     "max_requests": ("KIMI_MAX_REQUESTS", _positive_int),
     "rpm": ("KIMI_RPM", _positive_float),
@@ -162,6 +165,17 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
         values["cassettes"] = Path(cassettes).expanduser()
     if options.get("record_mode"):
         values["record_mode"] = str(options["record_mode"])
+    both = values.get("model") is not None and values.get("models") is not None
+    if both and sources["model"] != sources["models"]:
+        # An option beats the other's environment variable; the same level twice is a clash.
+        loser = "model" if sources["models"] == "option" else "models"
+        values.pop(loser)
+        sources[loser] = "default"
+    if values.get("model") is not None and values.get("models") is not None:
+        raise UsageError(
+            "give one of --model/KIMI_MODEL_ID (one model) and --models/KIMI_MODELS "
+            "(several, or 'all'), not both"
+        )
     key = environ.get(KEY_ENV)
     if key:
         values["api_key"] = Secret(key)

@@ -124,6 +124,7 @@ class CheckSpec:
     declaration: Declaration | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     skipped: str | None = None  # skipped whatever the budget (e.g. --web-search not given)
+    model: str | None = None  # the model it runs for (`--models`); None: the run's
 
 
 @dataclass(frozen=True)
@@ -338,7 +339,8 @@ def make_plan(
         if spec.skipped:
             planned.append(PlannedCheck(spec.id, spec.group, FREE, (), "skips", spec.skipped))
             continue
-        reason = declaration.skip_reason(model, spec.params)
+        own = _model_of(spec, model)
+        reason = declaration.skip_reason(own, spec.params)
         if reason:
             planned.append(PlannedCheck(spec.id, spec.group, FREE, (), "skips", reason))
             continue
@@ -346,11 +348,11 @@ def make_plan(
             properties.append((len(planned), spec, declaration))
             planned.append(None)
             continue
-        _, needed_walk = _add(declaration, spec, model, shared, needed_walk)
+        _, needed_walk = _add(declaration, spec, own, shared, needed_walk)
         through[spec.group] = needed_walk.spent
-        cost = _adds(declaration, spec, model, shared, walk)
+        cost, added = _add(declaration, spec, own, shared, walk)
         if (walk.spent + cost).fits(caps):
-            walk = _Walk(walk.spent + cost, walk.counted | set(declaration.shares))
+            walk = added
             planned.append(PlannedCheck(spec.id, spec.group, cost, declaration.shares))
         else:
             why = f"needs {cost} more; {walk.spent} already planned of {caps}"
@@ -410,6 +412,17 @@ def make_plan(
     )
 
 
+def _model_of(spec: CheckSpec, model: str) -> str:
+    """The model a check runs for: its own (`--models`: the model matrix parametrizes
+    `kimi_model`), else the run's."""
+    return spec.model or model
+
+
+def _shared_key(name: str, model: str) -> str:
+    """A shared answer is fetched once per model (`chat-tool-answer[kimi-k3]`)."""
+    return f"{name}[{model}]"
+
+
 def _adds(
     declaration: Declaration,
     spec: CheckSpec,
@@ -420,7 +433,8 @@ def _adds(
     """What running the check adds: its own cost and the shared answers not yet paid."""
     cost = declaration.own_cost(model, spec.params)
     for name in declaration.shares:
-        if name not in walk.counted:  # an unknown name: priced as an undeclared check
+        if name not in walk.counted and _shared_key(name, model) not in walk.counted:
+            # an unknown name: priced as an undeclared check
             cost = cost + shared.get(name, UNDECLARED).own_cost(model)
     return cost
 
@@ -433,7 +447,8 @@ def _add(
     walk: _Walk,
 ) -> tuple[Cost, _Walk]:
     cost = _adds(declaration, spec, model, shared, walk)
-    return cost, _Walk(walk.spent + cost, walk.counted | set(declaration.shares))
+    keys = {_shared_key(name, model) for name in declaration.shares}
+    return cost, _Walk(walk.spent + cost, walk.counted | keys)
 
 
 def _examples_each(left: Cost, properties: int, wanted: int, example_tokens: int) -> int:

@@ -172,6 +172,11 @@ def run_preflight(
                 "a Moonshot-compatible API? (retry later if it is a 5xx)"
             )
         document = models.json()
+        from conformance.run.matrix import matrix_for, unlisted
+
+        not_listed = unlisted(matrix_for(settings), document)  # --models/--model unlisted
+        if not_listed is not None:
+            raise not_listed
         model, why = choose_model(document, settings.model)
         if model is None:
             raise UsageError(f"{why}; set KIMI_MODEL_ID to a listed ID")

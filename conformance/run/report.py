@@ -33,6 +33,7 @@ class CheckResult:
     duration: float = 0.0  # seconds, setup + call + teardown
     requests: int = 0  # requests sent while the check ran (shared answers: the first user)
     tokens: int = 0
+    model: str | None = None  # the model the check ran for (None: it needs no model)
 
 
 def now() -> str:
@@ -45,7 +46,8 @@ class Report:
     target: str = "replay"
     base_url: str = ""  # where requests went (no key, ever)
     configured_base_url: str = ""
-    model: str | None = None
+    model: str | None = None  # the primary model (the once-only checks use it)
+    models: list[str] = field(default_factory=list)  # the run's model matrix
     model_choice: str = ""  # how the model was chosen
     provenance: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -138,6 +140,7 @@ class Report:
             "base_url": self.base_url,
             "configured_base_url": self.configured_base_url,
             "model": self.model,
+            "models": self.models,
             "model_choice": self.model_choice,
             "requests": self.requests,
             "tokens": self.tokens,
@@ -180,6 +183,7 @@ class Report:
             base_url=first.base_url,
             configured_base_url=first.configured_base_url,
             model=next((p.model for p in parts if p.model), None),
+            models=next((p.models for p in parts if p.models), []),
             model_choice=next((p.model_choice for p in parts if p.model_choice), ""),
             started_at=min(p.started_at for p in parts),
             finished_at=max((p.finished_at or "" for p in parts), default="") or None,
@@ -206,15 +210,16 @@ class Report:
                 )
         return merged
 
-    def _rows(self, *, failures_first: bool = False) -> list[tuple[str, str, str, str]]:
+    def _rows(self, *, failures_first: bool = False) -> list[tuple[str, str, str, str, str]]:
         rows = []
 
-        def order(c: CheckResult) -> tuple[int, str, str]:
-            return (-_RANK[c.outcome] if failures_first else 0, c.endpoint, c.check)
+        def order(c: CheckResult) -> tuple[int, str, str, str]:
+            rank = -_RANK[c.outcome] if failures_first else 0
+            return (rank, c.endpoint, c.check, c.model or "")
 
         for check in sorted(self.checks.values(), key=order):
             outcome = check.outcome if not check.category else f"{check.outcome} ({check.category})"
-            rows.append((check.endpoint, check.check, outcome, check.reason))
+            rows.append((check.endpoint, check.model or "-", check.check, outcome, check.reason))
         return rows
 
     def _header_lines(self) -> list[str]:
@@ -225,7 +230,8 @@ class Report:
                 if self.configured_base_url and self.configured_base_url != self.base_url
                 else ""
             ),
-            f"model: {self.model or '-'}"
+            (f"models: {', '.join(self.models)}; " if len(self.models) > 1 else "")
+            + f"model: {self.model or '-'}"
             + (f" ({self.model_choice})" if self.model_choice else ""),
             self._spend_line(),
         ]
@@ -293,10 +299,13 @@ class Report:
         rows = self._rows()
         if not rows:
             return self._header_lines()
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
         lines = [*self._header_lines(), ""]
-        for endpoint, check, outcome, reason in rows:
-            line = f"{endpoint:<{widths[0]}}  {check:<{widths[1]}}  {outcome:<{widths[2]}}"
+        for endpoint, model, check, outcome, reason in rows:
+            line = (
+                f"{endpoint:<{widths[0]}}  {model:<{widths[1]}}  {check:<{widths[2]}}  "
+                f"{outcome:<{widths[3]}}"
+            )
             lines.append((line + (f"  {reason}" if reason else "")).rstrip())
         totals = self.totals()
         lines.append("")
@@ -311,11 +320,11 @@ class Report:
             out += [f"- {line}" for line in self._header_lines()]
             return "\n".join([*out, ""])
         out += [f"- {line}" for line in self._header_lines()]
-        out += ["", "| endpoint | check | outcome | reason |", "|---|---|---|---|"]
-        for endpoint, check, outcome, reason in self._rows(failures_first=True):
+        out += ["", "| endpoint | model | check | outcome | reason |", "|---|---|---|---|---|"]
+        for endpoint, model, check, outcome, reason in self._rows(failures_first=True):
             icon = {"passed": "✅", "skipped": "⏭️"}.get(outcome.split()[0], "❌")
             cell = reason.replace("|", "\\|")
-            out.append(f"| `{endpoint}` | `{check}` | {icon} {outcome} | {cell} |")
+            out.append(f"| `{endpoint}` | {model} | `{check}` | {icon} {outcome} | {cell} |")
         totals = self.totals()
         out += ["", ", ".join(f"{n} {k}" for k, n in totals.items() if n), ""]
         return "\n".join(out)
@@ -323,7 +332,7 @@ class Report:
 
 # Fields `from_json` takes back as they were written.
 _COPIED = (
-    "target", "base_url", "configured_base_url", "model", "model_choice", "provenance",
+    "target", "base_url", "configured_base_url", "model", "models", "model_choice", "provenance",
     "notes", "requests", "tokens", "emulator_accounting", "interrupted", "leftovers", "drift",
     "preflight_failure", "started_at", "finished_at", "profile", "plan", "spent_by_group",
 )  # fmt: skip

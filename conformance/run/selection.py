@@ -63,12 +63,15 @@ def spec_of(item: Any, skipped: str | None = None) -> CheckSpec:
     marker = _cost_marker(item)
     declaration = Declaration.from_marker(marker.args, marker.kwargs) if marker else None
     callspec = getattr(item, "callspec", None)
+    params = dict(callspec.params) if callspec is not None else {}
+    model = params.pop("kimi_model", None)  # the model matrix's parameter (conformance.run.matrix)
     return CheckSpec(
         id=check_id(item),
         group=group_of(item),
         declaration=declaration,
-        params=dict(callspec.params) if callspec is not None else {},
+        params=params,
         skipped=skipped,
+        model=model,
     )
 
 

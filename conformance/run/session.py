@@ -24,6 +24,7 @@ from conformance.run.transport import Limits, Meter
 
 if TYPE_CHECKING:
     from conformance.emulator.server import RunningEmulator
+    from conformance.run.matrix import Matrix
     from conformance.run.plan import Plan
     from conformance.run.preflight import Preflight
 
@@ -42,10 +43,12 @@ class Run:
     # the suite's shared answers (`conformance.checks.exchanges.shared`), by name.
     answers: dict[str, Any] = field(default_factory=dict)
     plan: Plan | None = None  # the run plan, priced before any request
+    matrix: Matrix | None = None  # the models the checks run for
     # With --drift: this run's answers are recorded here (scrubbed), then compared with
     # the recorded baseline in cassettes/ when the run ends.
     drift_dir: Path | None = None
     _cleanups: list[Callable[[], list[str]]] = field(default_factory=list, repr=False)
+    _model_drift: list[dict[str, str]] = field(default_factory=list, repr=False)
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack, repr=False)
 
     @classmethod
@@ -65,6 +68,9 @@ class Run:
     @classmethod
     def start(cls, settings: Settings) -> Run:
         check_settings(settings)
+        from conformance.run.matrix import matrix_for
+
+        matrix = matrix_for(settings)
         meter = Meter(
             budget=Budget(max_requests=settings.max_requests, max_tokens=settings.budget_tokens),
             pacer=Pacer(settings.rpm),
@@ -85,7 +91,9 @@ class Run:
             target=settings.target,
             base_url=base_url,
             configured_base_url=settings.base_url,
-            model=settings.model,
+            model=matrix.primary,
+            models=list(matrix.models),
+            model_choice=_choice(matrix),
         )
         target = Target(name=settings.target, base_url=base_url, api_key=key, meter=meter)
         stack.callback(target.close)
@@ -99,6 +107,7 @@ class Run:
             target=target,
             report=report,
             emulator=emulator,
+            matrix=matrix,
             drift_dir=drift_dir,
             _stack=stack,
         )
@@ -130,6 +139,20 @@ class Run:
 
         return self.settings.cassettes or cassettes_dir()
 
+    def note_model_drift(self, models_document: dict[str, Any]) -> None:
+        """One line in the report (and, with --drift, one change) per model the catalog
+        and this run's `GET /models` disagree on (see `conformance.run.matrix`)."""
+        from conformance.run.matrix import model_drift
+
+        if self.matrix is None:
+            return
+        for severity, model, line in model_drift(self.matrix, models_document):
+            self.report.note(line)
+            change = {"severity": severity, "source": "models", "where": f"model {model}",
+                      "what": line}  # fmt: skip
+            if change not in self._model_drift:
+                self._model_drift.append(change)
+
     def on_close(self, cleanup: Callable[[], list[str]]) -> None:
         """Run `cleanup` when the run ends, even after a failure or Ctrl-C; it returns
         what it could not clean up (e.g. ids of files left on the account)."""
@@ -148,6 +171,7 @@ class Run:
             self.report.note(rate_limit_hint(self.target.meter.rate_limited))
         if self.drift_dir is not None:
             self._compare_with_baseline(self.drift_dir)
+            self.report.drift = [*(self.report.drift or []), *self._model_drift]
         budget = self.target.meter.budget
         self.report.requests, self.report.tokens = budget.requests, budget.tokens
         if self.emulator is not None:
@@ -168,6 +192,18 @@ class Run:
         ]
         for note in notes:
             self.report.note(f"drift: {note}")
+
+
+def _choice(matrix: Matrix) -> str:
+    from conformance.contract.model_ids import MODEL_CHOICE_RULE
+
+    if matrix.requested == "default":
+        return f"default: {MODEL_CHOICE_RULE}"
+    others = "; the model-dependent checks run for each of " + matrix.ids
+    how = "--models all" if matrix.requested == "all" else "--models/--model"
+    return f"{how}; once-only checks use {matrix.primary} ({MODEL_CHOICE_RULE})" + (
+        others if len(matrix.models) > 1 else ""
+    )
 
 
 def check_settings(settings: Settings) -> None:

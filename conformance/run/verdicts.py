@@ -109,6 +109,7 @@ def judge(
             duration=duration + report.duration,
             requests=early_requests + requests,
             tokens=early_tokens + tokens,
+            model=_model(item),
         )
     )
 
@@ -120,6 +121,13 @@ def _spent(run: Run) -> tuple[int, int]:
     before = run.report.spent_mark
     run.report.spent_mark = spent
     return spent[0] - before[0], spent[1] - before[1]
+
+
+def _model(item: pytest.Item) -> str | None:
+    """The model a check ran for: its `kimi_model` parameter (see conformance.run.matrix)."""
+    callspec = getattr(item, "callspec", None)
+    model = callspec.params.get("kimi_model") if callspec is not None else None
+    return str(model) if model is not None else None
 
 
 def _scrub_report(report: pytest.TestReport) -> None:

@@ -166,16 +166,22 @@ def kimi_balance(kimi_run: Run, _session_cassette: SessionCassette) -> Any:
 
 
 @pytest.fixture(scope="session")
-def kimi_model(kimi_run: Run, kimi_models: dict[str, Any]) -> str:
-    """The model every chat check uses, taken from this run's `GET /models`."""
-    from conformance.contract.model_ids import choose_model
+def kimi_model(request: pytest.FixtureRequest, kimi_run: Run, kimi_models: dict[str, Any]) -> str:
+    """The model this check runs for: one of the run's matrix (`--models`, see
+    `conformance.run.matrix`), checked against this run's `GET /models`."""
+    from conformance.run.matrix import listed_in
 
-    model, why = choose_model(kimi_models, kimi_run.settings.model)
-    kimi_run.report.model_choice = why
+    model = getattr(request, "param", None)
     if model is None:
-        pytest.skip(why)
-    kimi_run.report.model = model
-    return model
+        pytest.skip("kimi_model is parametrized by the run's model matrix (--models)")
+    matrix = kimi_run.matrix
+    assert matrix is not None  # Run.start makes it
+    kimi_run.note_model_drift(kimi_models)
+    kimi_run.report.model = matrix.primary
+    kimi_run.report.models = list(matrix.models)
+    if model not in listed_in(kimi_models):
+        pytest.skip(f"{model} is not listed by this run's GET /models: nothing to check")
+    return str(model)
 
 
 @pytest.fixture
@@ -206,9 +212,10 @@ def created(ledger: Ledger) -> Iterator[Ledger]:
     ledger.cleanup()  # what remains is retried, and reported, when the run ends
 
 
-# Answers several modules judge, sent once per run (`chat_exchanges.shared`) and kept in
-# their own cassettes under cassettes/session/ so replay works whichever module runs first.
-# Each is priced once by the run plan (`chat_exchanges.SHARED_COSTS`).
+# Answers several modules judge, sent once per run and model (`chat_exchanges.shared`) and
+# kept in their own cassettes under cassettes/session/ (`<name>[<model>].yaml`) so replay
+# works whichever module runs first.
+# Each is priced once per model by the run plan (`chat_exchanges.SHARED_COSTS`).
 
 
 @pytest.fixture(scope="session")
@@ -229,7 +236,7 @@ def tool_stream(
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
-        "chat-tool-stream",
+        f"chat-tool-stream[{tool_body['model']}]",
         lambda: chat_exchanges.stream_raw(kimi_run.target.http(), body),
     )
 
@@ -246,7 +253,7 @@ def tool_answer_sdk(
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
-        "chat-tool-answer",
+        f"chat-tool-answer[{tool_body['model']}]",
         lambda: chat_exchanges.sdk_chat(kimi_run.target.openai(), tool_body),
     )
 
@@ -268,6 +275,6 @@ def sdk_chunks(
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
-        "chat-sdk-stream",
+        f"chat-sdk-stream[{kimi_model}]",
         lambda: chat_exchanges.stream_sdk(kimi_run.target.openai(), body),
     )

@@ -199,10 +199,10 @@ def batch_input(kimi_run: Any, _session_cassette: Any, kimi_model: str) -> Any:
         ledger.record_file(response, INPUT_NAME)
         return response
 
-    response = exchanges.shared(kimi_run, _session_cassette, "batch-input", upload)
+    response = exchanges.shared(kimi_run, _session_cassette, f"batch-input[{kimi_model}]", upload)
     file_id = check_file_object(response, name=INPUT_NAME, data=data, purpose="batch")["id"]
     yield file_id
-    with _session_cassette("batch-input-cleanup"):
+    with _session_cassette(f"batch-input-cleanup[{kimi_model}]"):
         ledger.cleanup()
 
 

@@ -22,7 +22,7 @@ def raw_answer(kimi_run, _session_cassette, kimi_model):
     return exchanges.shared(
         kimi_run,
         _session_cassette,
-        "chat-raw",
+        f"chat-raw[{kimi_model}]",
         lambda: kimi_run.target.http().post("chat/completions", json=body),
     )
 
@@ -42,6 +42,7 @@ def _conforms(response, kimi_model):
 
 
 @pytest.mark.kimi_core
+@pytest.mark.kimi_each_model
 @pytest.mark.parametrize(
     "path",
     [

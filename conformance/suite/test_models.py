@@ -24,10 +24,14 @@ def test_models_list_through_sdk(kimi_models_answer, kimi_models):
 
 
 def test_model_taken_from_models_list(kimi_run, kimi_models):
-    from conformance.contract.model_ids import choose_model
+    """Every model the run checks is one this run's GET /models lists (a catalog model it
+    does not list is skipped, with a note: drift, not a failure)."""
+    from conformance.run.matrix import listed_in
 
-    model, why = choose_model(kimi_models, kimi_run.settings.model)
-    kimi_run.report.model_choice = why
-    assert model is not None, why
-    assert model in {m["id"] for m in kimi_models["data"]}
-    kimi_run.report.model = model
+    listed = listed_in(kimi_models)
+    checked = [model for model in kimi_run.matrix.models if model in listed]
+    kimi_run.note_model_drift(kimi_models)
+    assert checked, f"none of the run's models ({kimi_run.matrix.ids}) is listed: {listed}"
+    assert kimi_run.matrix.primary in listed or kimi_run.matrix.requested == "all", (
+        f"the primary model {kimi_run.matrix.primary!r} is not listed by GET /models"
+    )

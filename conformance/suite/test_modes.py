@@ -19,6 +19,7 @@ pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
 PREFIX = "Red, green,"
 JSON_MAX_TOKENS = 48  # room for a small JSON object; a cut one would not parse
+# (plus payloads.REASONING_ROOM for a model that always thinks)
 GREETING_SCHEMA = {
     "type": "object",
     "properties": {"word": {"type": "string"}},
@@ -79,7 +80,7 @@ def _json_object(model):
     return payloads.chat(
         model,
         'Reply with a JSON object of the form {"answer": "hello"} and nothing else.',
-        max_tokens=JSON_MAX_TOKENS,
+        max_tokens=JSON_MAX_TOKENS + payloads.reasoning_room(model),
         response_format={"type": "json_object"},
     )
 
@@ -88,7 +89,7 @@ def _json_schema(model):
     return payloads.chat(
         model,
         'Reply with a JSON object {"word": "hello"}.',
-        max_tokens=JSON_MAX_TOKENS,
+        max_tokens=JSON_MAX_TOKENS + payloads.reasoning_room(model),
         response_format={
             "type": "json_schema",
             "json_schema": {"name": "greeting", "schema": GREETING_SCHEMA, "strict": True},

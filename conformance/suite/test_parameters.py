@@ -11,7 +11,14 @@ them, each with its source; nothing here names a model. For the model under test
   in both;
 - modifiable parameters (moonshot-v1, kimi-k2*): the documented ranges (temperature
   [0, 1], top_p [0, 1], n up to 5 and only 1 near temperature 0, penalties [-2, 2], at
-  most 5 stop strings). Their 400 texts are not documented verbatim: type only.
+  most 5 stop strings). Their 400 texts are not documented verbatim: type only;
+- each model's thinking switch and `reasoning_effort` (kimi-api.md §3.1, §3.3), at the
+  end of the module.
+
+Checks marked `kimi_each_model` run for every model of `--models`: the defaults, the
+temperature (the fixed value that differs across the line-up), the thinking switch and
+`reasoning_effort`. The other fixed values are the same across the current line-up and
+are checked for the run's primary model.
 """
 
 from collections.abc import Callable, Mapping
@@ -25,6 +32,9 @@ from conformance.checks.asserts import expect_error, expect_json
 pytestmark = pytest.mark.kimi_endpoint("POST /chat/completions")
 
 PARAMETERS = ("temperature", "top_p", "n", "presence_penalty", "frequency_penalty", "logprobs")
+# Checked for every model of the matrix: the one that differs across the line-up.
+PER_MODEL = ("temperature",)
+ONCE = tuple(name for name in PARAMETERS if name not in PER_MODEL)
 MODES = {"thinking-on": True, "thinking-off": False}
 # The documented schema ranges, for choosing "another value" that is only wrong because
 # the parameter is fixed (kimi-api.md §3.2; logprobs is a boolean).
@@ -128,6 +138,7 @@ def other_value_request(model, name, mode):
 
 @defaults_request.cost
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.kimi_each_model
 def test_default_values_accepted(raw, kimi_model, mode):
     """Every parameter sent explicitly with its default (fixed) value: 200."""
     body = defaults_request(kimi_model, mode=mode)
@@ -135,19 +146,39 @@ def test_default_values_accepted(raw, kimi_model, mode):
     assert document["model"] == kimi_model
 
 
-@other_value_request.cost
-@pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("name", PARAMETERS)
-def test_other_value_rejected(raw, kimi_model, name, mode):
-    """A fixed parameter with any other value: 400 with the documented message."""
-    body = other_value_request(kimi_model, name=name, mode=mode)
-    rule = _mode_rules(kimi_model, MODES[mode]).params[name]
+def _other_value_rejected(raw, model, name, mode, body):
+    rule = _mode_rules(model, MODES[mode]).params[name]
     expect_error(
         raw.post("chat/completions", json=body),
         status=400,
         types=["invalid_request_error"],
         message=rule.violation(body[name]),
     )
+
+
+@_request
+def other_temperature_request(model, mode):
+    return other_value_request.build(model, name="temperature", mode=mode)
+
+
+@other_temperature_request.cost
+@pytest.mark.kimi_each_model
+@pytest.mark.parametrize("mode", MODES)
+def test_other_temperature_rejected(raw, kimi_model, mode):
+    """temperature, the fixed value that differs across the line-up (1, and 0.6 in
+    kimi-k2.6's non-thinking mode), for every model: 400 with the documented message."""
+    body = other_temperature_request(kimi_model, mode=mode)
+    _other_value_rejected(raw, kimi_model, "temperature", mode, body)
+
+
+@other_value_request.cost
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("name", ONCE)
+def test_other_value_rejected(raw, kimi_model, name, mode):
+    """A fixed parameter with any other value: 400 with the documented message (for the
+    primary model: these fixed values are the same across the current line-up)."""
+    body = other_value_request(kimi_model, name=name, mode=mode)
+    _other_value_rejected(raw, kimi_model, name, mode, body)
 
 
 # (parameter, value) just outside the documented range, for modifiable parameters.
@@ -246,3 +277,122 @@ def test_more_than_five_stop_strings_rejected(raw, kimi_model):
         status=400,
         types=["invalid_request_error"],
     )
+
+
+# --- each model's own rules: the thinking switch and reasoning_effort ------------------
+#
+# Each model's own request rules on `POST /chat/completions` (kimi-api.md §3.1, §3.3):
+# the thinking switch and `reasoning_effort`, run for every model of the matrix.
+#
+# The rules are the catalog's `FieldRule`s (`rules_for(model).fields`), each with its
+# source; nothing here names a model. Per rule, the documented answer:
+#
+# - `accepted`: 200 and a conforming `chat.completion`;
+# - `refused`: 400 `invalid_request_error` in the documented envelope;
+# - `refused-or-ignored`: either, where the doc generations conflict or the field is not in
+#   the model's request schema (Moonshot accepts unknown fields silently): both pass, and
+#   an answer that ignores the field must behave as if it were not sent.
+#
+# So: kimi-k2.6 switches thinking off (no `reasoning_content` then); kimi-k2.7-code refuses
+# `disabled`; kimi-k3, which always thinks, refuses the switch or ignores it and still
+# thinks. kimi-k3 takes `reasoning_effort` low/high/max (the spec's enum) and refuses or
+# ignores other values (the 2026-08-27 live calibration found it does not check them);
+# the other models refuse or ignore the field. A model the catalog does not know is
+# checked as a generic chat model elsewhere; these checks skip for it.
+
+# Room for a thinking model to start reasoning: `reasoning_content` is then non-empty.
+RULE_MAX_TOKENS = 32
+# A reasoning_effort outside the documented enum (the spec's values are low/high/max).
+UNDOCUMENTED_EFFORT = "medium"
+
+
+def _field(model, name):
+    from conformance.contract.catalog import rules_for
+
+    try:
+        return rules_for(model).fields[name]
+    except KeyError:
+        pytest.skip(f"no rules known for {model}; checked as a generic chat model")
+
+
+def _reasoning(document):
+    return document["choices"][0]["message"].get("reasoning_content")
+
+
+def _answer(response, answer, rule):
+    """The response matches `answer` for `rule`; the completion when it was accepted."""
+    if answer == "refused":
+        expect_error(response, status=400, types=["invalid_request_error"])
+        return None
+    if answer == "refused-or-ignored" and response.status_code == 400:
+        expect_error(response, status=400, types=["invalid_request_error"])
+        return None
+    assert response.status_code == 200, (
+        f"{rule.name}: expected {answer} (source: {rule.source}), got HTTP "
+        f"{response.status_code}: {response.text[:200]}"
+    )
+    return expect_json(response, "chat.completion")
+
+
+def _rule_body(model, **extra):
+    body = payloads.chat(model, max_tokens=RULE_MAX_TOKENS, **extra)
+    body.pop("thinking", None)
+    body.update(extra)
+    return body
+
+
+@pytest.mark.kimi_each_model
+def test_thinking_switch_per_model(raw, kimi_model):
+    """`thinking: {"type": "disabled"}`: honoured where the model has the toggle (no
+    reasoning then), refused where thinking is always on (kimi-k2.7-code), refused or
+    ignored where the model has no such field (kimi-k3, which then still thinks)."""
+    rule = _field(kimi_model, "thinking.type")
+    answer = rule.answer("disabled")
+    response = raw.post(
+        "chat/completions", json=_rule_body(kimi_model, thinking={"type": "disabled"})
+    )
+    document = _answer(response, answer, rule)
+    if document is None:
+        return
+    if answer == "accepted":
+        assert not _reasoning(document), (
+            f"thinking disabled, yet reasoning_content came back (source: {rule.source})"
+        )
+    else:  # ignored: the model answers as if the field had not been sent
+        from conformance.contract.catalog import rules_for
+
+        thinks = rules_for(kimi_model).thinking
+        assert bool(_reasoning(document)) == thinks, (
+            f"{kimi_model} ignores the thinking field, yet answered "
+            f"{'without' if thinks else 'with'} reasoning_content (source: {rule.source})"
+        )
+
+
+@pytest.mark.kimi_each_model
+def test_reasoning_effort_documented_value(raw, kimi_model):
+    """A documented non-default `reasoning_effort` ("low"): honoured where the model has
+    the field (kimi-k3, still thinking); refused or ignored elsewhere."""
+    rule = _field(kimi_model, "reasoning_effort")
+    value = next((v for v in rule.accepted if v != rule.default), "low")
+    answer = rule.answer(value)
+    response = raw.post("chat/completions", json=_rule_body(kimi_model, reasoning_effort=value))
+    document = _answer(response, answer, rule)
+    if document is not None and rule.in_schema:
+        assert _reasoning(document), f"reasoning_effort {value!r} answered without reasoning"
+
+
+@pytest.mark.kimi_each_model
+def test_reasoning_effort_outside_the_enum(raw, kimi_model):
+    """`reasoning_effort: "medium"` on a model whose schema enumerates it: the spec
+    refuses it, the live calibration ignores it; both pass (anything else fails)."""
+    rule = _field(kimi_model, "reasoning_effort")
+    if not rule.in_schema:
+        pytest.skip(
+            f"reasoning_effort is not in {kimi_model}'s request schema: "
+            "test_reasoning_effort_documented_value checks it is refused or ignored"
+        )
+    answer = rule.answer(UNDOCUMENTED_EFFORT)
+    response = raw.post(
+        "chat/completions", json=_rule_body(kimi_model, reasoning_effort=UNDOCUMENTED_EFFORT)
+    )
+    _answer(response, answer, rule)

@@ -55,6 +55,7 @@ def _assert_none(violations, what):
     assert not violations, violations_message(what, violations)
 
 
+@pytest.mark.kimi_each_model
 def test_stream_content_type(tool_stream):
     _streamed(tool_stream)
     assert tool_stream.content_type.split(";")[0].strip() == "text/event-stream", (
@@ -62,6 +63,7 @@ def test_stream_content_type(tool_stream):
     )
 
 
+@pytest.mark.kimi_each_model
 def test_stream_framing(tool_stream):
     """Every event is `data: <json object>`; `data: [DONE]` ends it; nothing after it."""
     _streamed(tool_stream)
@@ -71,22 +73,27 @@ def test_stream_framing(tool_stream):
     _assert_none(_violations(tool_stream, "stream.json", "stream.done-last"), "SSE framing")
 
 
+@pytest.mark.kimi_each_model
 def test_stream_chunks_conform(tool_stream):
     _assert_none(_violations(tool_stream, "schema"), "chat.completion.chunk events")
 
 
+@pytest.mark.kimi_each_model
 def test_stream_ids_constant(tool_stream):
     _assert_none(_violations(tool_stream, "stream.constant-id"), "id/created/model")
 
 
+@pytest.mark.kimi_each_model
 def test_stream_role_only_first(tool_stream):
     _assert_none(_violations(tool_stream, "stream.role-first"), "delta.role")
 
 
+@pytest.mark.kimi_each_model
 def test_stream_one_finish_per_choice(tool_stream):
     _assert_none(_violations(tool_stream, "stream.one-finish"), "finish_reason")
 
 
+@pytest.mark.kimi_each_model
 def test_stream_usage(tool_stream):
     """Usage in the final chunk; with include_usage a trailing `choices: []` chunk; sums."""
     _assert_none(_violations(tool_stream, "stream.usage"), "stream usage")
@@ -108,6 +115,7 @@ def test_stream_usage(tool_stream):
 
 
 @pytest.mark.kimi_cost(shares="chat-tool-stream", skips=_not_thinking)
+@pytest.mark.kimi_each_model
 def test_stream_reasoning_first(tool_stream, kimi_model):
     reason = _not_thinking(kimi_model)
     if reason:
@@ -115,6 +123,7 @@ def test_stream_reasoning_first(tool_stream, kimi_model):
     _assert_none(_violations(tool_stream, "stream.reasoning-first"), "reasoning_content order")
 
 
+@pytest.mark.kimi_each_model
 def test_stream_tool_calls_reassemble(tool_stream, tool_body):
     """Tool-call fragments merged by `index` are complete calls with JSON arguments."""
     chunks, _ = chunks_from_events(_streamed(tool_stream))
@@ -148,6 +157,7 @@ def _shape(completion):
 
 
 @pytest.mark.kimi_cost(shares=("chat-tool-stream", "chat-tool-answer"))
+@pytest.mark.kimi_each_model
 def test_stream_parity(tool_stream, tool_answer):
     """Reassembled stream and non-streamed answer: same roles, finish_reason, tool-call
     names, usage present and the same prompt_tokens (the text may differ)."""
@@ -166,6 +176,7 @@ def test_stream_parity(tool_stream, tool_answer):
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-sdk-stream")
+@pytest.mark.kimi_each_model
 def test_sdk_stream(sdk_chunks, kimi_model):
     """The SDK's iterator yields valid chunks that add up to one assistant answer."""
     assert sdk_chunks, "the SDK stream yielded no chunks"

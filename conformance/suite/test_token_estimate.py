@@ -27,7 +27,7 @@ def estimate(kimi_run, _session_cassette, kimi_model):
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
-        "token-estimate",
+        f"token-estimate[{body['model']}]",
         lambda: kimi_run.target.http().post("tokenizers/estimate-token-count", json=body),
     )
 

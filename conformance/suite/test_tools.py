@@ -114,6 +114,7 @@ def _round_trip(tool_body, message, *, keep_reasoning=True):
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
+@pytest.mark.kimi_each_model
 def test_tool_call_conforms(tool_answer, tool_body):
     """finish_reason tool_calls; each call: id, type function, declared name, arguments
     that parse as JSON and validate against the tool's parameters schema."""
@@ -129,6 +130,7 @@ def test_tool_call_conforms(tool_answer, tool_body):
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
+@pytest.mark.kimi_each_model
 def test_tool_choice_auto_accepted(tool_answer):
     expect_json(tool_answer, "chat.completion")
 
@@ -313,7 +315,7 @@ def rich_tool_answer(kimi_run, _session_cassette, rich_tool_body):
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
-        "chat-rich-tool",
+        f"chat-rich-tool[{rich_tool_body['model']}]",
         lambda: kimi_run.target.http().post("chat/completions", json=rich_tool_body),
     )
 

@@ -46,7 +46,7 @@ def test_markdown_matrix_escapes_pipes(tmp_path):
     report.record(result("failed", reason="a | b"))
     write_markdown(report, tmp_path / "r.md")
     text = (tmp_path / "r.md").read_text()
-    assert "| `GET /models` | `test_x` | ❌ failed | a \\| b |" in text
+    assert "| `GET /models` | - | `test_x` | ❌ failed | a \\| b |" in text
 
 
 def test_terminal_lists_leftovers_and_notes():
@@ -139,3 +139,20 @@ def test_reports_of_xdist_workers_merge_into_one():
         "requests": 5,
         "endpoints": {"GET /models": {"requests": 3}, "POST /files": {"requests": 2}},
     }
+
+
+def test_the_matrix_has_a_model_column(tmp_path):
+    report = Report(model="kimi-k2.6", models=["kimi-k3", "kimi-k2.6"])
+    report.record(result("passed", check="test_x[kimi-k3]", model="kimi-k3"))
+    report.record(result("failed", check="test_x[kimi-k2.6]", model="kimi-k2.6", reason="r"))
+    report.record(result("passed", check="test_auth"))
+    lines = report.to_terminal()
+    assert any(line.startswith("models: kimi-k3, kimi-k2.6; model: kimi-k2.6") for line in lines)
+    row = next(line for line in lines if "test_x[kimi-k3]" in line)
+    assert row.split()[2] == "kimi-k3"
+    assert "| `GET /models` | kimi-k2.6 | `test_x[kimi-k2.6]` | ❌ failed | r |" in (
+        report.to_markdown()
+    )
+    data = report.to_json()
+    assert data["models"] == ["kimi-k3", "kimi-k2.6"]
+    assert {c["check"]: c["model"] for c in data["checks"]}["test_auth"] is None

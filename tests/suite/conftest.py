@@ -82,10 +82,24 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Cal
         )
         if not report.exists():
             return result, {}
-        checks = json.loads(report.read_text())["checks"]
-        return result, {check["id"].split("::", 1)[1]: check for check in checks}
+        document = json.loads(report.read_text())
+        models = document.get("models") or []
+        return result, {
+            _without_model(check["id"].split("::", 1)[1], models): check
+            for check in document["checks"]
+        }
 
     return run
+
+
+def _without_model(name: str, models: list[str]) -> str:
+    """A one-model run's check name without its model (`test_x[kimi-k2.6-raw]` ->
+    `test_x[raw]`), so the mutation tables name checks as they read; with several models
+    the model stays (`--models all`)."""
+    if len(models) != 1:
+        return name
+    model = models[0]
+    return name.replace(f"[{model}]", "").replace(f"[{model}-", "[")
 
 
 def failed(outcomes: dict[str, Any]) -> set[str]:

@@ -16,8 +16,8 @@ MODIFIABLE_MODEL = ("--model", "moonshot-v1-8k")
 # emulators here serve it next to the current line-up, so the range checks have a model.
 WITH_LEGACY = (*DEFAULT_MODELS, *LEGACY_MODELS)
 FIXED_REJECTED = {
-    "test_other_value_rejected[temperature-thinking-on]",
-    "test_other_value_rejected[temperature-thinking-off]",
+    "test_other_temperature_rejected[thinking-on]",
+    "test_other_temperature_rejected[thinking-off]",
     "test_other_value_rejected[top_p-thinking-off]",
     "test_other_value_rejected[n-thinking-off]",
     "test_other_value_rejected[presence_penalty-thinking-off]",
@@ -75,7 +75,7 @@ MUTATIONS = {
         reject(lambda body: "presence_penalty" in body, "invalid presence_penalty"),
         (),
         DEFAULTS,
-        "test_other_value_rejected[temperature-thinking-off]",
+        "test_other_temperature_rejected[thinking-off]",
     ),
     "ranges-clamped": (edit_request(_clamp), MODIFIABLE_MODEL, RANGES, "test_range_edges_accepted"),
     "n-ignored": (
