@@ -144,6 +144,9 @@ def test_default_values_accepted(raw, kimi_model, mode):
     body = defaults_request(kimi_model, mode=mode)
     document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
     assert document["model"] == kimi_model
+    if not MODES[mode]:  # thinking switched off: "returned only when thinking is enabled"
+        reasoning = document["choices"][0]["message"].get("reasoning_content")
+        assert not reasoning, f"thinking disabled, yet reasoning_content came back: {reasoning!r}"
 
 
 def _other_value_rejected(raw, model, name, mode, body):
@@ -341,24 +344,58 @@ def _rule_body(model, **extra):
     return body
 
 
+def _field_or_skip(model, name):
+    from conformance.contract.catalog import rules_for
+
+    try:
+        return rules_for(model).fields[name]
+    except KeyError:
+        raise NotApplicable(
+            f"no rules known for {model}; checked as a generic chat model"
+        ) from None
+
+
+@_request
+def thinking_switch_request(model):
+    rule = _field_or_skip(model, "thinking.type")
+    if rule.answer("disabled") == "accepted":
+        raise NotApplicable(
+            f"{model} switches thinking off: test_default_values_accepted[thinking-off] "
+            "checks it answers without reasoning_content"
+        )
+    return _rule_body(model, thinking={"type": "disabled"})
+
+
+@_request
+def effort_request(model):
+    rule = _field_or_skip(model, "reasoning_effort")
+    value = next((v for v in rule.accepted if v != rule.default), "low")
+    return _rule_body(model, reasoning_effort=value)
+
+
+@_request
+def undocumented_effort_request(model):
+    rule = _field_or_skip(model, "reasoning_effort")
+    if not rule.in_schema:
+        raise NotApplicable(
+            f"reasoning_effort is not in {model}'s request schema: "
+            "test_reasoning_effort_documented_value checks it is refused or ignored"
+        )
+    return _rule_body(model, reasoning_effort=UNDOCUMENTED_EFFORT)
+
+
+@thinking_switch_request.cost
 @pytest.mark.kimi_each_model
 def test_thinking_switch_per_model(raw, kimi_model):
-    """`thinking: {"type": "disabled"}`: honoured where the model has the toggle (no
-    reasoning then), refused where thinking is always on (kimi-k2.7-code), refused or
-    ignored where the model has no such field (kimi-k3, which then still thinks)."""
+    """`thinking: {"type": "disabled"}` where thinking is always on: refused where the
+    schema allows only "enabled" (kimi-k2.7-code), refused or ignored where the model has
+    no such field (kimi-k3, which then still thinks). (Where the model has the toggle,
+    test_default_values_accepted[thinking-off] sends it.)"""
+    body = thinking_switch_request(kimi_model)
     rule = _field(kimi_model, "thinking.type")
     answer = rule.answer("disabled")
-    response = raw.post(
-        "chat/completions", json=_rule_body(kimi_model, thinking={"type": "disabled"})
-    )
-    document = _answer(response, answer, rule)
-    if document is None:
-        return
-    if answer == "accepted":
-        assert not _reasoning(document), (
-            f"thinking disabled, yet reasoning_content came back (source: {rule.source})"
-        )
-    else:  # ignored: the model answers as if the field had not been sent
+    document = _answer(raw.post("chat/completions", json=body), answer, rule)
+    if document is not None:  # ignored: the model answers as if the field had not been sent
         from conformance.contract.catalog import rules_for
 
         thinks = rules_for(kimi_model).thinking
@@ -368,31 +405,24 @@ def test_thinking_switch_per_model(raw, kimi_model):
         )
 
 
+@effort_request.cost
 @pytest.mark.kimi_each_model
 def test_reasoning_effort_documented_value(raw, kimi_model):
     """A documented non-default `reasoning_effort` ("low"): honoured where the model has
     the field (kimi-k3, still thinking); refused or ignored elsewhere."""
+    body = effort_request(kimi_model)
     rule = _field(kimi_model, "reasoning_effort")
-    value = next((v for v in rule.accepted if v != rule.default), "low")
-    answer = rule.answer(value)
-    response = raw.post("chat/completions", json=_rule_body(kimi_model, reasoning_effort=value))
-    document = _answer(response, answer, rule)
+    answer = rule.answer(body["reasoning_effort"])
+    document = _answer(raw.post("chat/completions", json=body), answer, rule)
     if document is not None and rule.in_schema:
-        assert _reasoning(document), f"reasoning_effort {value!r} answered without reasoning"
+        assert _reasoning(document), f"reasoning_effort {body['reasoning_effort']!r}: no reasoning"
 
 
+@undocumented_effort_request.cost
 @pytest.mark.kimi_each_model
 def test_reasoning_effort_outside_the_enum(raw, kimi_model):
     """`reasoning_effort: "medium"` on a model whose schema enumerates it: the spec
     refuses it, the live calibration ignores it; both pass (anything else fails)."""
+    body = undocumented_effort_request(kimi_model)
     rule = _field(kimi_model, "reasoning_effort")
-    if not rule.in_schema:
-        pytest.skip(
-            f"reasoning_effort is not in {kimi_model}'s request schema: "
-            "test_reasoning_effort_documented_value checks it is refused or ignored"
-        )
-    answer = rule.answer(UNDOCUMENTED_EFFORT)
-    response = raw.post(
-        "chat/completions", json=_rule_body(kimi_model, reasoning_effort=UNDOCUMENTED_EFFORT)
-    )
-    _answer(response, answer, rule)
+    _answer(raw.post("chat/completions", json=body), rule.answer(UNDOCUMENTED_EFFORT), rule)

@@ -85,14 +85,14 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Cal
         document = json.loads(report.read_text())
         models = document.get("models") or []
         return result, {
-            _without_model(check["id"].split("::", 1)[1], models): check
+            without_model(check["id"].split("::", 1)[1], models): check
             for check in document["checks"]
         }
 
     return run
 
 
-def _without_model(name: str, models: list[str]) -> str:
+def without_model(name: str, models: list[str]) -> str:
     """A one-model run's check name without its model (`test_x[kimi-k2.6-raw]` ->
     `test_x[raw]`), so the mutation tables name checks as they read; with several models
     the model stays (`--models all`)."""

@@ -15,7 +15,12 @@ from conformance.emulator.http import Request, Response
 from tests.suite.chat_helpers import Handle, chat_body, edit_request, reject, with_body
 from tests.suite.conftest import failed, mutant, patch_json
 
-ARGS = ("--models", "all", "-k", "test_thinking_switch_per_model or test_reasoning_effort")
+ARGS = (
+    "--models",
+    "all",
+    "-k",
+    "test_thinking_switch_per_model or test_reasoning_effort or test_default_values_accepted",
+)
 
 
 def _model(model: str) -> Any:
@@ -61,7 +66,7 @@ MUTATIONS: dict[str, tuple[Any, set[str], str]] = {
     ),
     "k26-keeps-thinking-when-disabled": (
         _thinking_ignored_on("kimi-k2.6"),
-        {"test_thinking_switch_per_model[kimi-k2.6]"},
+        {"test_default_values_accepted[kimi-k2.6-thinking-off]"},
         "test_thinking_switch_per_model[kimi-k3]",
     ),
     "k3-ignores-thinking-but-stops-thinking": (
@@ -116,6 +121,6 @@ def test_both_documented_k3_answers_pass(run_suite: Any, server: Any) -> None:
         "test_reasoning_effort_outside_the_enum[kimi-k3]",
         "test_thinking_switch_per_model[kimi-k3]",
         "test_thinking_switch_per_model[kimi-k2.7-code]",
-        "test_thinking_switch_per_model[kimi-k2.6]",
+        "test_default_values_accepted[kimi-k2.6-thinking-off]",
         "test_reasoning_effort_documented_value[kimi-k2.7-code-highspeed]",
     } <= ran
