@@ -156,3 +156,43 @@ def test_model_and_models_clash_only_at_the_same_level() -> None:
     assert (settings.model, settings.models) == (None, "all")
     settings = resolve({"model": "kimi-k3"}, {"KIMI_MODELS": "all"})
     assert (settings.model, settings.models) == ("kimi-k3", None)
+
+
+def _not_per_model(source: str) -> list[int]:
+    """Lines of `source` where `shared(run, cassette, name, send)` gets a name without the
+    model (only the answers that need no model may be plain)."""
+    import ast
+
+    model_free = {"models", "balance"}
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "shared"):
+            continue
+        name = node.args[2] if len(node.args) > 2 else None
+        if isinstance(name, ast.Constant) and name.value in model_free:
+            continue
+        if not (
+            isinstance(name, ast.JoinedStr)
+            and any(isinstance(part, ast.FormattedValue) for part in name.values)
+        ):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_every_shared_answer_that_needs_a_model_is_named_per_model() -> None:
+    """`exchanges.shared` keeps one answer per name: a name without the model would serve
+    one model's answer to another model's checks (and record them in one cassette)."""
+    from conformance._resources import SUITE_DIR
+
+    wrong = {
+        path.name: lines
+        for path in sorted(SUITE_DIR.glob("*.py"))
+        if (lines := _not_per_model(path.read_text(encoding="utf-8")))
+    }
+    assert wrong == {}
+    bad = (
+        'x = exchanges.shared(run, c, "chat-raw", send)\n'
+        'y = exchanges.shared(run, c, "models", fetch)\n'
+    )
+    assert _not_per_model(bad) == [1]
+    assert _not_per_model('x = exchanges.shared(run, c, f"chat-raw[{model}]", send)\n') == []
