@@ -63,21 +63,24 @@ def insufficient_balance() -> ApiError:
         "exceeded_current_quota_error",
         "Your account is suspended due to insufficient balance, please recharge your account "
         "or check your plan and billing details",
+        rule="account.quota-429",
     )
 
 
 def estimate_tokens(body: Any, models: Mapping[str, ModelInfo]) -> tuple[dict[str, Any], int]:
     """The documented `{"data": {"total_tokens": N}}` and N; same count as chat's prompt."""
     if not isinstance(body, dict):
-        raise invalid("Invalid request: the request body must be a JSON object")
+        raise invalid(
+            "Invalid request: the request body must be a JSON object", rule="request.invalid-400"
+        )
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise invalid("Invalid request: model is required")
+        raise invalid("Invalid request: model is required", rule="request.invalid-400")
     if model not in models:
         raise not_found(model)
     messages = body.get("messages")
     if not isinstance(messages, list) or not messages:
-        raise invalid("Invalid request: messages must not be empty")
+        raise invalid("Invalid request: messages must not be empty", rule="chat.messages-not-empty")
     tools = body.get("tools") if isinstance(body.get("tools"), list) else None
     total = tokens.count_prompt(messages, tools)
     return {"data": {"total_tokens": total}}, total

@@ -33,13 +33,19 @@ def _too_large() -> Response:
             400,
             "invalid_request_error",
             "File size is too large, max file size is 100MB, please confirm and re-upload the file",
+            rule="files.upload-rejected",
         )
     )
 
 
 def _not_under_v1() -> Response:
     return error_response(
-        ApiError(404, "resource_not_found_error", "url.not_found: the API lives under /v1")
+        ApiError(
+            404,
+            "resource_not_found_error",
+            "url.not_found: the API lives under /v1",
+            rule="request.unknown-route",
+        )
     )
 
 

@@ -84,18 +84,24 @@ _INVALID = "invalid_request_error"
 _WINDOW = re.compile(r"^([1-9][0-9]{0,3})([hd])$")
 
 
-def _bad(details: str) -> ApiError:
-    return ApiError(400, _INVALID, f"Invalid request: {details}")
+def _bad(details: str, *, rule: str) -> ApiError:
+    return ApiError(400, _INVALID, f"Invalid request: {details}", rule=rule)
 
 
 def parse_completion_window(value: object) -> int:
     """Seconds in a `completion_window` like `12h`, `1d`, `3d` (12h..7d); 400 otherwise."""
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if match is None:
-        raise _bad(f"completion_window must look like 12h, 1d or 3d (hours or days), got {value!r}")
+        raise _bad(
+            f"completion_window must look like 12h, 1d or 3d (hours or days), got {value!r}",
+            rule="batches.create-request",
+        )
     seconds = int(match.group(1)) * (3600 if match.group(2) == "h" else 86400)
     if not MIN_WINDOW_SECONDS <= seconds <= MAX_WINDOW_SECONDS:
-        raise _bad(f"completion_window must be between 12h and 7d, got {value!r}")
+        raise _bad(
+            f"completion_window must be between 12h and 7d, got {value!r}",
+            rule="batches.create-request",
+        )
     return seconds
 
 
@@ -103,16 +109,25 @@ def _check_metadata(metadata: object) -> dict[str, str] | None:
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
-        raise _bad("metadata must be an object of string values")
+        raise _bad("metadata must be an object of string values", rule="batches.create-request")
     if len(metadata) > MAX_METADATA_PAIRS:
-        raise _bad(f"metadata has {len(metadata)} pairs; at most {MAX_METADATA_PAIRS} are allowed")
+        raise _bad(
+            f"metadata has {len(metadata)} pairs; at most {MAX_METADATA_PAIRS} are allowed",
+            rule="batches.create-request",
+        )
     for key, value in metadata.items():
         if len(key) > MAX_METADATA_KEY:
-            raise _bad(f"metadata key {key[:16]!r}... is longer than {MAX_METADATA_KEY} characters")
+            raise _bad(
+                f"metadata key {key[:16]!r}... is longer than {MAX_METADATA_KEY} characters",
+                rule="batches.create-request",
+            )
         if not isinstance(value, str):
-            raise _bad(f"metadata value of {key!r} must be a string")
+            raise _bad(f"metadata value of {key!r} must be a string", rule="batches.create-request")
         if len(value) > MAX_METADATA_VALUE:
-            raise _bad(f"metadata value of {key!r} is longer than {MAX_METADATA_VALUE} characters")
+            raise _bad(
+                f"metadata value of {key!r} is longer than {MAX_METADATA_VALUE} characters",
+                rule="batches.create-request",
+            )
     return dict(metadata)
 
 
@@ -225,24 +240,34 @@ class BatchStore:
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         if not isinstance(body, dict):
-            raise _bad("the body must be a JSON object")
+            raise _bad("the body must be a JSON object", rule="batches.create-request")
         file_id = body.get("input_file_id")
         if not isinstance(file_id, str) or not file_id:
-            raise _bad("input_file_id is required: upload a .jsonl file with purpose 'batch'")
+            raise _bad(
+                "input_file_id is required: upload a .jsonl file with purpose 'batch'",
+                rule="batches.create-request",
+            )
         endpoint = body.get("endpoint", CHAT_ENDPOINT)
         if endpoint != CHAT_ENDPOINT:
-            raise _bad(f"endpoint must be {CHAT_ENDPOINT}, got {endpoint!r}")
+            raise _bad(
+                f"endpoint must be {CHAT_ENDPOINT}, got {endpoint!r}", rule="batches.create-request"
+            )
         if "completion_window" not in body:
-            raise _bad("completion_window is required, e.g. 24h")
+            raise _bad("completion_window is required, e.g. 24h", rule="batches.create-request")
         window = parse_completion_window(body["completion_window"])
         metadata = _check_metadata(body.get("metadata"))
         try:
             file_obj = self._files.get(file_id)
             data = self._files.raw_content(file_id)
         except ApiError:
-            raise _bad(f"input file {file_id} not found: upload it first") from None
+            raise _bad(
+                f"input file {file_id} not found: upload it first", rule="batches.create-request"
+            ) from None
         if file_obj["purpose"] != "batch" or not file_obj["filename"].endswith(".jsonl"):
-            raise _bad(f'input file {file_id} must be a .jsonl file uploaded with purpose="batch"')
+            raise _bad(
+                f'input file {file_id} must be a .jsonl file uploaded with purpose="batch"',
+                rule="batches.create-request",
+            )
         with self._lock:
             now = self._clock()
             batch_id = self._new_id("batch")
@@ -278,13 +303,19 @@ class BatchStore:
 
     def list(self, *, after: str | None = None, limit: int = DEFAULT_LIMIT) -> dict[str, Any]:
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise _bad(f"limit must be an integer between 1 and {MAX_LIMIT}, got {limit!r}")
+            raise _bad(
+                f"limit must be an integer between 1 and {MAX_LIMIT}, got {limit!r}",
+                rule="batches.list",
+            )
         with self._lock:
             newest_first = list(reversed(self._batches))
             start = 0
             if after is not None:
                 if after not in self._batches:
-                    raise _bad(f"after: no batch with id {after!r}; pass the last id of a page")
+                    raise _bad(
+                        f"after: no batch with id {after!r}; pass the last id of a page",
+                        rule="listing.parameters",
+                    )
                 start = newest_first.index(after) + 1
             page_ids = newest_first[start : start + limit]
             data = []
@@ -301,7 +332,8 @@ class BatchStore:
             if status not in lifecycle.CANCELLABLE:
                 raise _bad(
                     f"batch {batch_id} is {status} and cannot be cancelled; only batches that "
-                    "are validating, in_progress or finalizing can be cancelled"
+                    "are validating, in_progress or finalizing can be cancelled",
+                    rule="batches.cancel-refused",
                 )
             self._move(batch, "cancelling")
             return copy.deepcopy(batch)
@@ -315,6 +347,7 @@ class BatchStore:
                 404,
                 "resource_not_found_error",
                 f"Not found the batch {batch_id} or Permission denied",
+                rule="batches.not-found",
             )
         return batch
 

@@ -41,13 +41,17 @@ _SENTENCES = (
 )
 
 
-def invalid(message: str) -> ApiError:
-    return ApiError(400, "invalid_request_error", message)
+def invalid(message: str, *, rule: str) -> ApiError:
+    """A 400 `invalid_request_error` applying the evidence rule `rule`."""
+    return ApiError(400, "invalid_request_error", message, rule=rule)
 
 
 def not_found(model: str) -> ApiError:
     return ApiError(
-        404, "resource_not_found_error", f"Not found the model {model} or Permission denied"
+        404,
+        "resource_not_found_error",
+        f"Not found the model {model} or Permission denied",
+        rule="model.unknown-404",
     )
 
 
@@ -75,17 +79,19 @@ def _check_content(message: dict[str, Any], index: int) -> None:
             }:
                 raise invalid(
                     f"Invalid request: message at index {index} has a content part that is "
-                    "not a text, image_url or video_url object"
+                    "not a text, image_url or video_url object",
+                    rule="chat.content-shape",
                 )
             kind = part["type"]
             if kind != "text":
                 ref = part.get(kind)
                 url = ref.get("url") if isinstance(ref, dict) else ref
                 if not isinstance(url, str) or not url.startswith(("data:", "ms://")):
-                    raise invalid("unsupported image url")
+                    raise invalid("unsupported image url", rule="vision.public-url")
     elif content is not None and not isinstance(content, str):
         raise invalid(
-            f"Invalid request: message at index {index} content must be a string or an array"
+            f"Invalid request: message at index {index} content must be a string or an array",
+            rule="chat.content-shape",
         )
     empty = content is None or content == "" or content == []
     if not empty:
@@ -94,7 +100,10 @@ def _check_content(message: dict[str, Any], index: int) -> None:
         return
     if role == "system" and message.get("tools"):  # k3 dynamic tool message
         return
-    raise invalid(f"Invalid request: message at index {index} content must not be empty")
+    raise invalid(
+        f"Invalid request: message at index {index} content must not be empty",
+        rule="chat.content-not-empty",
+    )
 
 
 def _check_tool_answer(message: dict[str, Any], index: int, calls: set[str]) -> None:
@@ -103,22 +112,27 @@ def _check_tool_answer(message: dict[str, Any], index: int, calls: set[str]) -> 
     if message.get("tool_call_id") not in calls:
         raise invalid(
             f"Invalid request: tool message at index {index} must answer a tool call of an "
-            "earlier assistant message (its tool_call_id matches no call)"
+            "earlier assistant message (its tool_call_id matches no call)",
+            rule="tools.orphan-message",
         )
 
 
 def _check_messages(messages: Any, rules: ParameterRules) -> list[dict[str, Any]]:
     if not isinstance(messages, list) or not messages:
-        raise invalid("Invalid request: messages must not be empty")
+        raise invalid("Invalid request: messages must not be empty", rule="chat.messages-not-empty")
     calls: set[str] = set()
     for i, message in enumerate(messages):
         if not isinstance(message, dict):
-            raise invalid(f"Invalid request: message at index {i} must be an object")
+            raise invalid(
+                f"Invalid request: message at index {i} must be an object",
+                rule="request.invalid-400",
+            )
         role = message.get("role")
         if role not in ROLES:
             raise invalid(
                 f"Invalid request: message at index {i} has an invalid role {role!r}; "
-                "role must be one of system, user, assistant, tool"
+                "role must be one of system, user, assistant, tool",
+                rule="chat.role",
             )
         _check_content(message, i)
         if role == "tool":
@@ -130,7 +144,8 @@ def _check_messages(messages: Any, rules: ParameterRules) -> list[dict[str, Any]
         if message.get("partial") is True and (role != "assistant" or i != len(messages) - 1):
             raise invalid(
                 "Invalid request: partial mode needs the last message to be an assistant "
-                "message with partial: true"
+                "message with partial: true",
+                rule="partial.last-message",
             )
         if (
             rules.thinking
@@ -140,7 +155,8 @@ def _check_messages(messages: Any, rules: ParameterRules) -> list[dict[str, Any]
         ):
             raise invalid(
                 "thinking is enabled but reasoning_content is missing in assistant tool call "
-                f"message at index {i}"
+                f"message at index {i}",
+                rule="tools.reasoning-kept",
             )
     return messages
 
@@ -149,30 +165,37 @@ def _check_tools(tools: Any) -> list[dict[str, Any]]:
     if tools is None:
         return []
     if not isinstance(tools, list):
-        raise invalid("Invalid request: tools must be an array")
+        raise invalid("Invalid request: tools must be an array", rule="tools.shape")
     names: set[str] = set()
     for tool in tools:
         kind = tool.get("type") if isinstance(tool, dict) else None
         if kind not in {"function", "builtin_function"}:
             raise invalid(
                 f"Invalid request: unknown tool type: {kind or ''}, currently only function "
-                "and plugin are supported"
+                "and plugin are supported",
+                rule="tools.type",
             )
         function = tool.get("function")
         name = function.get("name") if isinstance(function, dict) else None
         if not isinstance(name, str):
-            raise invalid("Invalid request: function name is required")
+            raise invalid("Invalid request: function name is required", rule="tools.shape")
         if kind == "function" and not FUNCTION_NAME.match(name):
             raise invalid(
                 "Invalid request: function name is invalid, must start with a letter and can "
-                "contain letters, numbers, underscores, and dashes"
+                "contain letters, numbers, underscores, and dashes",
+                rule="tools.function-name",
             )
         if name in names:
-            raise invalid(f"Invalid request: function name {name} is duplicated")
+            raise invalid(
+                f"Invalid request: function name {name} is duplicated", rule="tools.duplicate-name"
+            )
         names.add(name)
         params = function.get("parameters")
         if params is not None and not isinstance(params, dict):
-            raise invalid(f"Invalid request: parameters of function {name} must be an object")
+            raise invalid(
+                f"Invalid request: parameters of function {name} must be an object",
+                rule="tools.shape",
+            )
     return tools
 
 
@@ -183,23 +206,34 @@ def _check_tool_choice(choice: Any, tools: list[dict[str, Any]], rules: Paramete
         if choice not in {"auto", "none", "required"}:
             raise invalid(
                 "Invalid request: tool_choice must be one of auto, none, required or a "
-                "function object"
+                "function object",
+                rule="tools.choice-shape",
             )
         if choice not in rules.tool_choice_forms:
-            raise invalid(f"Invalid request: tool_choice {choice} is not supported")
+            raise invalid(
+                f"Invalid request: tool_choice {choice} is not supported", rule="tools.choice-shape"
+            )
         if choice == "required" and not tools:
-            raise invalid("Invalid request: tool_choice 'required' needs tools")
+            raise invalid(
+                "Invalid request: tool_choice 'required' needs tools", rule="tools.choice-shape"
+            )
         return choice
     function = choice.get("function") if isinstance(choice, dict) else None
     if not isinstance(function, dict) or not isinstance(function.get("name"), str):
         raise invalid(
-            "Invalid request: tool_choice must be one of auto, none, required or a function object"
+            "Invalid request: tool_choice must be one of auto, none, required or a function object",
+            rule="tools.choice-shape",
         )
     if "function" not in rules.tool_choice_forms:
-        raise invalid("tool_choice 'specified' is incompatible with thinking enabled")
+        raise invalid(
+            "tool_choice 'specified' is incompatible with thinking enabled",
+            rule="tools.named-while-thinking",
+        )
     if function["name"] not in {t["function"]["name"] for t in tools}:
         raise invalid(
-            f"Invalid request: tool_choice names function {function['name']}, which is not in tools"
+            f"Invalid request: tool_choice names function {function['name']}, which is not in "
+            "tools",
+            rule="tools.choice-unknown-function",
         )
     return choice
 
@@ -216,15 +250,25 @@ def _thinking_mode(body: dict[str, Any], model: str) -> bool | None:
         return None  # ignored, like the live API does for k3 (kimi-api.md §3.1)
     requested = thinking.get("type") if isinstance(thinking, dict) else None
     if isinstance(thinking, dict) and requested in kind.refused:
-        raise invalid(f"Invalid request: thinking cannot be {requested} for {model}")
+        raise invalid(
+            f"Invalid request: thinking cannot be {requested} for {model}", rule="thinking.switch"
+        )
     if kind.answer(requested) != "accepted":
-        raise invalid(f"Invalid request: thinking.type must be one of {', '.join(kind.accepted)}")
+        raise invalid(
+            f"Invalid request: thinking.type must be one of {', '.join(kind.accepted)}",
+            rule="thinking.switch",
+        )
     assert isinstance(thinking, dict)
     keep = family_rules.fields["thinking.keep"]
     if "keep" in thinking and keep.answer(thinking["keep"]) != "accepted":
         if not keep.in_schema:
-            raise invalid("Invalid request: thinking.keep is not supported for this model")
-        raise invalid('Invalid request: thinking.keep must be "all" or null')
+            raise invalid(
+                "Invalid request: thinking.keep is not supported for this model",
+                rule="thinking.switch",
+            )
+        raise invalid(
+            'Invalid request: thinking.keep must be "all" or null', rule="thinking.switch"
+        )
     return requested == "enabled"
 
 
@@ -236,7 +280,8 @@ def _check_reasoning_effort(body: dict[str, Any], rules: ParameterRules) -> None
         return
     if effort.answer(value) != "accepted":
         raise invalid(
-            f"Invalid request: reasoning_effort must be one of {', '.join(effort.accepted)}"
+            f"Invalid request: reasoning_effort must be one of {', '.join(effort.accepted)}",
+            rule="request.invalid-400",
         )
 
 
@@ -245,7 +290,9 @@ def _check_int(body: dict[str, Any], name: str, minimum: int) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise invalid(f"Invalid request: {name} must be an integer >= {minimum}")
+        raise invalid(
+            f"Invalid request: {name} must be an integer >= {minimum}", rule="request.invalid-400"
+        )
     return value
 
 
@@ -254,11 +301,18 @@ def _check_stop(stop: Any) -> list[str]:
         return []
     items = [stop] if isinstance(stop, str) else stop
     if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
-        raise invalid("Invalid request: stop must be a string or an array of strings")
+        raise invalid(
+            "Invalid request: stop must be a string or an array of strings", rule="params.stop"
+        )
     if len(items) > MAX_STOP:
-        raise invalid(f"Invalid request: stop must not have more than {MAX_STOP} strings")
+        raise invalid(
+            f"Invalid request: stop must not have more than {MAX_STOP} strings", rule="params.stop"
+        )
     if any(len(s.encode()) > MAX_STOP_BYTES for s in items):
-        raise invalid(f"Invalid request: each stop string must not exceed {MAX_STOP_BYTES} bytes")
+        raise invalid(
+            f"Invalid request: each stop string must not exceed {MAX_STOP_BYTES} bytes",
+            rule="params.stop",
+        )
     return [s for s in items if s]
 
 
@@ -271,7 +325,8 @@ def _check_response_format(value: Any) -> dict[str, Any]:
         "json_schema",
     }:
         raise invalid(
-            "Invalid request: response_format.type must be one of text, json_object, json_schema"
+            "Invalid request: response_format.type must be one of text, json_object, json_schema",
+            rule="chat.response-format",
         )
     if value["type"] == "json_schema":
         spec = value.get("json_schema")
@@ -280,7 +335,10 @@ def _check_response_format(value: Any) -> dict[str, Any]:
             or not isinstance(spec.get("name"), str)
             or not isinstance(spec.get("schema"), dict)
         ):
-            raise invalid("Invalid request: response_format.json_schema needs name and schema")
+            raise invalid(
+                "Invalid request: response_format.json_schema needs name and schema",
+                rule="chat.response-format",
+            )
     return value
 
 
@@ -289,15 +347,21 @@ def _check_sampling(body: dict[str, Any], rules: ParameterRules) -> int:
         if name in body and body[name] is not None:
             message = rule.violation(body[name])
             if message:
-                raise invalid(message)
+                raise invalid(message, rule="params.range" if rule.modifiable else "params.fixed")
     if body.get("top_logprobs") is not None and body.get("logprobs") is not True:
-        raise invalid("Invalid request: logprobs must be set to true if top_logprobs is used")
+        raise invalid(
+            "Invalid request: logprobs must be set to true if top_logprobs is used",
+            rule="params.logprobs",
+        )
     n = body.get("n") or 1
     temperature = body.get("temperature")
     if temperature is None:
         temperature = rules.params["temperature"].default
     if n > 1 and temperature < 0.01:
-        raise invalid("Invalid request: n must be 1 when temperature is close to 0")
+        raise invalid(
+            "Invalid request: n must be 1 when temperature is close to 0",
+            rule="params.n-needs-temperature",
+        )
     return int(n)
 
 
@@ -433,10 +497,12 @@ def _choice(
 def create(body: Any, models: Mapping[str, ModelInfo], ids: Ids) -> Completion:
     """Validate a chat request body and build the answer; raises `ApiError` (documented)."""
     if not isinstance(body, dict):
-        raise invalid("Invalid request: the request body must be a JSON object")
+        raise invalid(
+            "Invalid request: the request body must be a JSON object", rule="request.invalid-400"
+        )
     model = body.get("model")
     if not isinstance(model, str) or not model:
-        raise invalid("Invalid request: model is required")
+        raise invalid("Invalid request: model is required", rule="request.invalid-400")
     info = models.get(model)
     if info is None:
         raise not_found(model)
@@ -454,19 +520,25 @@ def create(body: Any, models: Mapping[str, ModelInfo], ids: Ids) -> Completion:
     partial = messages[-1].get("partial") is True
     if partial and response_format["type"] == "json_object":
         raise invalid(
-            "Invalid request: partial mode cannot be combined with response_format json_object"
+            "Invalid request: partial mode cannot be combined with response_format json_object",
+            rule="partial.with-json-object",
         )
     max_tokens = _check_int(body, "max_completion_tokens", 1)
     if max_tokens is None:
         max_tokens = _check_int(body, "max_tokens", 1)
     if not isinstance(body.get("stream", False), bool):
-        raise invalid("Invalid request: stream must be a boolean")
+        raise invalid("Invalid request: stream must be a boolean", rule="request.invalid-400")
     options = body.get("stream_options")
     if options is not None and not isinstance(options, dict):
-        raise invalid("Invalid request: stream_options must be an object")
+        raise invalid(
+            "Invalid request: stream_options must be an object", rule="request.invalid-400"
+        )
     prompt = tokens.count_prompt(messages, tools)
     if prompt + (max_tokens or 0) > info.context_length:
-        raise invalid(f"Your request exceeded model token limit : {info.context_length}")
+        raise invalid(
+            f"Your request exceeded model token limit : {info.context_length}",
+            rule="chat.token-limit",
+        )
     budget = max_tokens if max_tokens is not None else DEFAULT_MAX_TOKENS
 
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False)

@@ -55,8 +55,8 @@ class _Route:
     handler: Handler
 
 
-def _invalid(details: str) -> ApiError:
-    return ApiError(400, "invalid_request_error", f"Invalid request: {details}")
+def _invalid(details: str, *, rule: str) -> ApiError:
+    return ApiError(400, "invalid_request_error", f"Invalid request: {details}", rule=rule)
 
 
 def _limit(raw: str, maximum: int) -> int:
@@ -64,24 +64,31 @@ def _limit(raw: str, maximum: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise _invalid(f"limit must be an integer between 1 and {maximum}, got {raw!r}") from None
+        raise _invalid(
+            f"limit must be an integer between 1 and {maximum}, got {raw!r}",
+            rule="listing.parameters",
+        ) from None
 
 
 def _json_body(request: Request) -> Any:
     content_type = request.headers.get("content-type", "application/json")
     media = content_type.split(";")[0].strip().lower()
     if media != "application/json" and not media.endswith("+json"):
-        raise _invalid(f"Content-Type must be application/json, got {media or 'nothing'}")
+        raise _invalid(
+            f"Content-Type must be application/json, got {media or 'nothing'}",
+            rule="request.not-json",
+        )
     if len(request.body) > MAX_JSON_BYTES:
         raise ApiError(
             400,
             "invalid_request_error",
             f"total message size {len(request.body)} exceeds limit {MAX_JSON_BYTES}",
+            rule="request.size-limit",
         )
     try:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        raise _invalid("the request body is not valid JSON") from None
+        raise _invalid("the request body is not valid JSON", rule="request.not-json") from None
 
 
 class _Released:
@@ -179,7 +186,7 @@ class Emulator:
             except Exception as exc:  # a bug in the emulator: answer like the API would
                 name = type(exc).__name__
                 response = error_response(
-                    ApiError(500, "server_error", f"emulator internal error ({name})")
+                    ApiError(500, "server_error", f"emulator internal error ({name})", rule=None)
                 )
         response.headers.update(headers)
         return response
@@ -211,18 +218,26 @@ class Emulator:
                 405,
                 "invalid_request_error",
                 f"Method {request.method} not allowed on {request.path}",
+                rule="request.unknown-route",
             )
         return ApiError(
-            404, "resource_not_found_error", f"url.not_found: no route for {request.path}"
+            404,
+            "resource_not_found_error",
+            f"url.not_found: no route for {request.path}",
+            rule="request.unknown-route",
         )
 
     def _authenticate(self, request: Request) -> None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise ApiError(401, "invalid_authentication_error", "Invalid Authentication")
+            raise ApiError(
+                401, "invalid_authentication_error", "Invalid Authentication", rule="auth.401"
+            )
         if token.strip() not in self.api_keys:
-            raise ApiError(401, "incorrect_api_key_error", "Incorrect API key provided")
+            raise ApiError(
+                401, "incorrect_api_key_error", "Incorrect API key provided", rule="auth.401"
+            )
 
     # -- inference -----------------------------------------------------------------------
 
@@ -331,12 +346,16 @@ class Emulator:
                 "invalid_request_error",
                 "File size is too large, max file size is 100MB, please confirm and re-upload "
                 "the file",
+                rule="files.upload-rejected",
             )
         form = parse_form(request.headers.get("content-type", ""), request.body)
         if "file" not in form.files:
-            raise _invalid("the form needs a file part named 'file'")
+            raise _invalid("the form needs a file part named 'file'", rule="request.invalid-400")
         if "purpose" not in form.fields:
-            raise _invalid("the form needs a purpose field (file-extract, image, video, batch)")
+            raise _invalid(
+                "the form needs a purpose field (file-extract, image, video, batch)",
+                rule="request.invalid-400",
+            )
         filename, data = form.files["file"]
         return json_response(200, self.files.upload(filename, form.fields["purpose"], data))
 

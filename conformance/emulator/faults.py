@@ -190,7 +190,10 @@ class Faults:
             try:
                 return FaultSpec.parse(header)
             except ValueError as exc:
-                raise ApiError(400, "invalid_request_error", f"Invalid request: {exc}") from None
+                # a malformed X-Emulator-Fault header: the emulator's own control, no API rule
+                raise ApiError(
+                    400, "invalid_request_error", f"Invalid request: {exc}", rule=None
+                ) from None
         with self._lock:
             for i, spec in enumerate(self.specs):
                 if not spec.matches(request.path):
@@ -209,14 +212,16 @@ def replace(spec: FaultSpec, request: Request) -> Response | None:
     """The answer that replaces the real one, or None for faults that damage it instead."""
     if spec.name in _STATUS_FAULTS:
         status, type_, message, headers = _STATUS_FAULTS[spec.name]
-        return error_response(ApiError(status, type_, message, headers))
+        return error_response(ApiError(status, type_, message, headers, rule=None))  # a fault
     if spec.name == "html-error":
         return Response(502, {"content-type": "text/html"}, _HTML)
     if spec.name == "echo-credentials":
         # A hostile server: puts the caller's credentials into the error body.
         seen = request.headers.get("authorization", "")
         message = f"Invalid Authentication: received Authorization {seen}"
-        return error_response(ApiError(401, "invalid_authentication_error", message))
+        return error_response(
+            ApiError(401, "invalid_authentication_error", message, rule=None)  # a hostile fault
+        )
     if spec.name == "huge-body":
         return Response(200, {"content-type": "application/json"}, b"", _huge_body())
     if spec.name == "leak-key":

@@ -94,14 +94,19 @@ class FileStore:
     def upload(self, filename: str, purpose: str, content: bytes) -> dict[str, Any]:
         """Store a user upload and return its FileObject; documented 400s as `ApiError`."""
         if purpose not in PURPOSES:
-            raise ApiError(400, _INVALID, MSG_INVALID_PURPOSE)
+            raise ApiError(400, _INVALID, MSG_INVALID_PURPOSE, rule="files.upload-rejected")
         if not content:
-            raise ApiError(400, _INVALID, MSG_EMPTY)
+            raise ApiError(400, _INVALID, MSG_EMPTY, rule="files.upload-rejected")
         if len(content) > self.max_bytes:
-            raise ApiError(400, _INVALID, MSG_TOO_LARGE)
+            raise ApiError(400, _INVALID, MSG_TOO_LARGE, rule="files.upload-rejected")
         with self._lock:
             if len(self._objects) >= self.max_files:
-                raise ApiError(400, _INVALID, MSG_TOO_MANY.format(max_file_count=self.max_files))
+                raise ApiError(
+                    400,
+                    _INVALID,
+                    MSG_TOO_MANY.format(max_file_count=self.max_files),
+                    rule="files.upload-rejected",
+                )
             return self._add(filename, purpose, content)
 
     def add_generated(self, filename: str, purpose: str, content: bytes) -> dict[str, Any]:
@@ -124,10 +129,14 @@ class FileStore:
                 _INVALID,
                 f"Invalid request: limit must be an integer between 1 and {MAX_LIST_LIMIT}, "
                 f"got {limit}",
+                rule="listing.parameters",
             )
         if order not in {"asc", "desc"}:
             raise ApiError(
-                400, _INVALID, f"Invalid request: order must be asc or desc, got {order!r}"
+                400,
+                _INVALID,
+                f"Invalid request: order must be asc or desc, got {order!r}",
+                rule="listing.parameters",
             )
         with self._lock:
             files = [o for o in self._objects.values() if purpose in (None, o["purpose"])]
@@ -142,6 +151,7 @@ class FileStore:
                         _INVALID,
                         f"Invalid request: after: no file with id {after!r} in this listing; "
                         "pass the last id of a page",
+                        rule="listing.parameters",
                     )
                 start = ids.index(after) + 1
             end = len(files) if limit is None else start + limit
@@ -173,6 +183,7 @@ class FileStore:
             _INVALID,
             f"Invalid request: file {file_id} has purpose {obj['purpose']!r}; content is only "
             "available for files with purpose 'file-extract' or 'batch'",
+            rule="files.content-purpose",
         )
 
     def raw_content(self, file_id: str) -> bytes:
@@ -184,7 +195,7 @@ class FileStore:
     def _lookup(self, file_id: str) -> dict[str, Any]:
         obj = self._objects.get(file_id)
         if obj is None:
-            raise ApiError(404, _NOT_FOUND, not_found_message(file_id))
+            raise ApiError(404, _NOT_FOUND, not_found_message(file_id), rule="files.not-found")
         return obj
 
     def _add(self, filename: str, purpose: str, content: bytes) -> dict[str, Any]:

@@ -36,7 +36,11 @@ class Response:
 
 
 class ApiError(Exception):
-    """A documented API error: HTTP status, `error.type` and the exact documented message."""
+    """A documented API error: HTTP status, `error.type` and the exact documented message.
+
+    `rule`: the evidence rule the rejection applies (`conformance.contract.evidence`), so a
+    user of the emulator can tell a documented answer from one it only infers; None only
+    for what is no rule of the API (an injected fault, the emulator's own bug)."""
 
     def __init__(
         self,
@@ -44,12 +48,19 @@ class ApiError(Exception):
         type_: str,
         message: str,
         headers: Mapping[str, str] | None = None,
+        *,
+        rule: str | None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.type = type_
         self.message = message
         self.headers = dict(headers or {})
+        if rule is not None:
+            from conformance.contract.evidence import rule as registered
+
+            registered(rule)  # an unknown id is the emulator's bug: it fails loudly
+        self.rule = rule
 
     def envelope(self) -> dict[str, Any]:
         return {"error": {"message": self.message, "type": self.type}}

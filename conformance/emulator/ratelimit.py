@@ -40,7 +40,9 @@ TIERS: dict[str, Tier] = {
 
 
 def _limited(message: str) -> ApiError:
-    return ApiError(429, "rate_limit_reached_error", message, RATE_LIMIT_HEADERS)
+    return ApiError(
+        429, "rate_limit_reached_error", message, RATE_LIMIT_HEADERS, rule="account.rate-limit-429"
+    )
 
 
 class RateLimiter:

@@ -66,11 +66,21 @@ def enforce(body: dict[str, Any]) -> None:
     for schema in schemas:
         error = _first_error(schema)
         if error is not None:
-            raise ApiError(400, "invalid_request_error", f"{TOOLS_PREFIX}, details: <{error}>")
+            raise ApiError(
+                400,
+                "invalid_request_error",
+                f"{TOOLS_PREFIX}, details: <{error}>",
+                rule="tools.mfjs",
+            )
     response_format = body.get("response_format")
     if isinstance(response_format, dict) and response_format.get("type") == "json_schema":
         spec = response_format.get("json_schema")
         if isinstance(spec, dict) and spec.get("strict") is not False:
             error = _first_error(spec.get("schema"))
             if error is not None:
-                raise ApiError(400, "invalid_request_error", f"{FORMAT_PREFIX}, details: <{error}>")
+                raise ApiError(
+                    400,
+                    "invalid_request_error",
+                    f"{FORMAT_PREFIX}, details: <{error}>",
+                    rule="tools.mfjs",
+                )

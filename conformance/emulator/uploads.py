@@ -24,8 +24,8 @@ class Form:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # name -> (filename, data)
 
 
-def _bad(details: str) -> ApiError:
-    return ApiError(400, "invalid_request_error", f"Invalid request: {details}")
+def _bad(details: str, *, rule: str) -> ApiError:
+    return ApiError(400, "invalid_request_error", f"Invalid request: {details}", rule=rule)
 
 
 @dataclass
@@ -39,16 +39,18 @@ class _Part:
 def parse_form(content_type: str, body: bytes) -> Form:
     media, params = parse_options_header(content_type)
     if media != b"multipart/form-data":
-        raise _bad("Content-Type must be multipart/form-data for file uploads")
+        raise _bad(
+            "Content-Type must be multipart/form-data for file uploads", rule="request.invalid-400"
+        )
     boundary = params.get(b"boundary")
     if not boundary:
-        raise _bad("multipart/form-data needs a boundary parameter")
+        raise _bad("multipart/form-data needs a boundary parameter", rule="request.invalid-400")
     parts: list[_Part] = []
     ended = False
 
     def on_part_begin() -> None:
         if len(parts) >= MAX_PARTS:
-            raise _bad(f"a form may have at most {MAX_PARTS} parts")
+            raise _bad(f"a form may have at most {MAX_PARTS} parts", rule="request.invalid-400")
         parts.append(_Part())
 
     def on_header_field(data: bytes, start: int, end: int) -> None:
@@ -85,15 +87,21 @@ def parse_form(content_type: str, body: bytes) -> Form:
         parser.write(body)
         parser.finalize()
     except MultipartParseError as exc:
-        raise _bad(f"malformed multipart body ({exc})") from None
+        raise _bad(f"malformed multipart body ({exc})", rule="request.invalid-400") from None
     if not ended:
-        raise _bad("malformed multipart body (it ends before the closing boundary)")
+        raise _bad(
+            "malformed multipart body (it ends before the closing boundary)",
+            rule="request.invalid-400",
+        )
     form = Form()
     for part in parts:
         disposition, options = parse_options_header(part.headers.get(b"content-disposition", b""))
         name = options.get(b"name")
         if disposition != b"form-data" or name is None:
-            raise _bad("every multipart part needs Content-Disposition: form-data; name=...")
+            raise _bad(
+                "every multipart part needs Content-Disposition: form-data; name=...",
+                rule="request.invalid-400",
+            )
         key = name.decode("utf-8", "replace")
         if b"filename" in options:
             filename = options[b"filename"].decode("utf-8", "replace")

@@ -13,25 +13,52 @@ class RuleInfo:
     id: str
     severity: str
     summary: str
+    # The evidence rule behind it (`conformance.contract.evidence`): how sure we are of what
+    # Moonshot answers. Only documented or captured rules may be errors, but for keeping
+    # secrets out of files, which is a leak whatever the API answers.
+    evidence: str
 
 
 RULES: dict[str, RuleInfo] = {
     rule.id: rule
     for rule in (
-        RuleInfo("base-url", "error", "A Moonshot base URL that is wrong or not Moonshot's."),
         RuleInfo(
-            "gateway-model-id", "error", "A third-party gateway's model ID used with Moonshot."
+            "base-url",
+            "error",
+            "A Moonshot base URL that is wrong or not Moonshot's.",
+            "base-url.official",
         ),
-        RuleInfo("retired-model", "warning", "A retired Moonshot model ID (answers 404)."),
-        RuleInfo("sampling-param", "error", "A sampling parameter the model's rules do not allow."),
-        RuleInfo("hardcoded-key", "error", "An API key written into a file."),
+        RuleInfo(
+            "gateway-model-id",
+            "error",
+            "A third-party gateway's model ID used with Moonshot.",
+            "model-id.native",
+        ),
+        RuleInfo(
+            "retired-model",
+            "warning",
+            "A retired Moonshot model ID (answers 404).",
+            "model.retired-404",
+        ),
+        RuleInfo(
+            "sampling-param",
+            "error",
+            "A sampling parameter the model's rules do not allow.",
+            "params.fixed",
+        ),
+        RuleInfo(
+            "hardcoded-key", "error", "An API key written into a file.", "key.from-environment"
+        ),
         RuleInfo(
             "tool-schema",
             "error",
             "A tool or response schema Moonshot refuses: not Moonshot Flavored JSON Schema.",
+            "tools.mfjs",
         ),
     )
 }
+# Errors whatever the evidence level: a key in a file leaks, whatever Moonshot answers.
+HYGIENE = frozenset({"hardcoded-key"})
 
 
 @dataclass(frozen=True, order=True)

@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any
 
 from conformance import __version__
+from conformance.contract.evidence import rule as evidence_rule
 from conformance.lint.findings import RULES, SEVERITIES, Finding, LintResult
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -51,6 +52,10 @@ def to_sarif(result: LintResult, severity: str = "note") -> str:
             "shortDescription": {"text": rule.summary},
             "help": {"text": "See `kimi-conformance lint --help` and the conformance.lint docs."},
             "defaultConfiguration": {"level": rule.severity},
+            "properties": {
+                "evidence": rule.evidence,
+                "evidenceLevel": evidence_rule(rule.evidence).level,
+            },
         }
         for rule in RULES.values()
     ]

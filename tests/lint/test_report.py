@@ -171,3 +171,13 @@ def test_cli_usage_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFix
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and all("error:" in line for line in err)
     assert "Traceback" not in "".join(err)
+
+
+def test_every_lint_rule_names_its_evidence_and_only_documented_ones_are_errors() -> None:
+    from conformance.contract.evidence import RULES as EVIDENCE
+    from conformance.lint.findings import HYGIENE, RULES
+
+    for rule in RULES.values():
+        assert rule.evidence in EVIDENCE, rule
+        if rule.severity == "error" and rule.id not in HYGIENE:
+            assert EVIDENCE[rule.evidence].fails_run, (rule.id, EVIDENCE[rule.evidence].level)

@@ -11,8 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from conformance.emulator.chat import invalid
-from conformance.emulator.http import Request, Response, error_response
+from conformance.emulator.http import ApiError, Request, Response, error_response
 
 Handle = Callable[[Request], Response]
 Mutation = Callable[[Request, Handle], Response]
@@ -27,7 +26,10 @@ DEEP_CHAT = (
 def chat_body(request: Request) -> dict[str, Any] | None:
     if request.path != "/chat/completions" or request.method != "POST":
         return None
-    body = json.loads(request.body)
+    try:
+        body = json.loads(request.body)
+    except ValueError:  # not JSON: the emulator answers it
+        return None
     return body if isinstance(body, dict) else None
 
 
@@ -94,7 +96,7 @@ def reject(when: Callable[[dict[str, Any]], bool], message: str) -> Mutation:
     def mutation(request: Request, handle: Handle) -> Response:
         body = chat_body(request)
         if body is not None and when(body):
-            return error_response(invalid(message))
+            return error_response(ApiError(400, "invalid_request_error", message, rule=None))
         return handle(request)
 
     return mutation
