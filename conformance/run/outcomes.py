@@ -66,7 +66,8 @@ def categorize(exc: BaseException) -> str:
     JSON (the `openai` SDK raises `JSONDecodeError`) and a 4xx the SDK raises for a
     request the check sent as valid are `conformance`; a 429 or 5xx the SDK raises
     after our retries is `server`; an answer over the size bound is `server`, one over
-    the time bound `network`.
+    the time bound `network`; an exception carrying `outage_category` (the fuzz oracle's
+    `Outage`) is that category.
     """
     import json
 
@@ -89,6 +90,9 @@ def categorize(exc: BaseException) -> str:
             return "server"
         if isinstance(item, AnswerTooSlow):
             return "network"
+        # An exception that says it is an outage (the fuzz oracle's `Outage`).
+        if getattr(item, "outage_category", None) in ("server", "network"):
+            return str(item.outage_category)  # type: ignore[attr-defined]
     for item in links:
         if isinstance(item, (ServerError, openai.InternalServerError, openai.RateLimitError)):
             return "server"

@@ -24,7 +24,7 @@ from conformance.strategies.requests import (
 from conformance.strategies.text import stress_text
 from conformance.strategies.tools import tools
 
-__all__ = ["FAMILIES", "ROLES", "invalid_requests"]
+__all__ = ["FAMILIES", "FAMILY_RULES", "ROLES", "family_rule", "invalid_requests"]
 
 ROLES = ("system", "user", "assistant", "tool")
 Body = dict[str, Any]
@@ -206,6 +206,39 @@ FAMILIES: dict[str, Family] = {
     "duplicate-function-name": _duplicate_function_name,
     "malformed-response-format": _malformed_response_format,
 }
+
+
+# The evidence rule each family breaks (`conformance.contract.evidence`): only documented
+# and captured rules make a 200 a failure; the others are observations.
+FAMILY_RULES: dict[str, str] = {
+    "empty-messages": "chat.messages-not-empty",
+    "unknown-role": "chat.role",
+    "missing-content": "chat.content-not-empty",
+    "wrong-type-content": "chat.content-shape",
+    "orphan-tool-message": "tools.orphan-message",
+    "bad-sampling-value": "params.fixed",  # or params.range: see family_rule
+    "too-many-stop": "params.stop",
+    "stop-too-long": "params.stop",
+    "unknown-tool-type": "tools.type",
+    "invalid-function-name": "tools.function-name",
+    "duplicate-function-name": "tools.duplicate-name",
+    "malformed-response-format": "chat.response-format",
+}
+
+
+def family_rule(family: str, body: Body | None = None) -> str:
+    """The rule a body of `family` breaks: a bad sampling value breaks `params.fixed` when
+    the parameter is fixed for the model, `params.range` when it may be changed."""
+    if family != "bad-sampling-value" or body is None:
+        return FAMILY_RULES[family]
+    try:
+        rules = rules_for(str(body.get("model")), _thinking(body))
+    except KeyError:
+        return FAMILY_RULES[family]
+    for name, rule in rules.params.items():
+        if name in body and rule.violation(body[name]) is not None:
+            return "params.fixed" if not rule.modifiable else "params.range"
+    return FAMILY_RULES[family]
 
 
 @st.composite

@@ -1,11 +1,18 @@
-"""What the answer to a fuzzed request must be, and a failure a person can act on.
+"""What the answer to a fuzzed request must be, judged by the evidence for each rule.
 
 - a valid request: 200 and an answer that passes every schema and invariant (the
   `chat.completion` schema, the model echoed, `n` choices, `max_completion_tokens`
   honoured, tool calls naming declared functions; streamed: every stream rule of
   `conformance.contract.streams`, and the reassembled answer passes the same checks);
-- an invalid one: a 4xx with the documented error envelope (`error.json`);
-- never a 5xx, a hang (no answer within the client's timeout) or a body that is not JSON.
+- an invalid one whose family breaks a documented or captured rule
+  (`conformance.contract.evidence`, `strategies.invalid.family_rule`): 400 with the
+  documented envelope and `error.type` `invalid_request_error` (not any 4xx);
+- an invalid one whose family breaks an advice or inferred rule (no documented answer):
+  an observation of what the server did (`expect_invalid` returns it), never a failure,
+  unless `strict`;
+- a 429, a 5xx, no answer in time or a dropped connection is an outage (`outage`), not
+  the API breaking its contract: `Outage` (category `server` or `network`), raised after
+  the transport's documented retries.
 
 `send(client, body)` posts one request and keeps what came back; `expect_valid` and
 `expect_invalid` raise `FuzzFailure` (an `AssertionError`) whose first line says what went
@@ -30,9 +37,12 @@ __all__ = [
     "REGRESSIONS_FILE",
     "Exchange",
     "FuzzFailure",
+    "Outage",
+    "Seen",
     "expect_invalid",
     "expect_valid",
     "failure_report",
+    "outage",
     "send",
 ]
 
@@ -44,6 +54,26 @@ REGRESSIONS_FILE = "conformance/suite/fuzz_regressions.json"
 
 class FuzzFailure(AssertionError):
     """A fuzzed request got an answer that breaks the contract."""
+
+
+class Outage(Exception):
+    """The server or the network failed a fuzzed request (429, 5xx, no answer): not the
+    API's conformance. `outage_category` (`server` | `network`) is what the run reports."""
+
+    def __init__(self, category: str, message: str, report: str = "") -> None:
+        super().__init__(message)
+        self.outage_category = category
+        self.report = report or message  # the failure report, should the input be the cause
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the server did with an invalid request whose rule is advice or inferred."""
+
+    family: str
+    rule: str
+    followed: bool  # whether it answered what the rule expects (400 invalid_request_error)
+    what: str  # one line
 
 
 @dataclass(frozen=True)
@@ -61,19 +91,25 @@ def encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-def send(client: httpx.Client, body: dict[str, Any]) -> Exchange:
-    """POST `body` to `chat/completions`; a timeout or a dropped connection is kept, not
-    raised, so that it is judged (and shrunk) like any other bad answer."""
+def send(client: httpx.Client, body: dict[str, Any], *, retries: int = 1) -> Exchange:
+    """POST `body` to `chat/completions` and read the whole answer. A dropped connection or
+    a timeout is retried once (the documented rule; a streamed answer is read here, past
+    the transport's own retries), then kept, not raised, to be judged like any answer."""
     base_url = str(client.base_url)
-    try:
-        response = client.post(
-            PATH, content=encode(body), headers={"content-type": "application/json"}
-        )
-    except httpx.TimeoutException as exc:
-        return Exchange(body, base_url, error=f"no answer in time ({type(exc).__name__}): a hang")
-    except httpx.TransportError as exc:
-        return Exchange(body, base_url, error=f"connection failed ({type(exc).__name__})")
-    return Exchange(body, base_url, response=response)
+    for attempt in range(retries + 1):
+        try:
+            response = client.post(
+                PATH, content=encode(body), headers={"content-type": "application/json"}
+            )
+        except httpx.TimeoutException as exc:
+            error = f"no answer in time ({type(exc).__name__}): a hang"
+        except httpx.TransportError as exc:
+            error = f"connection failed ({type(exc).__name__})"
+        else:
+            return Exchange(body, base_url, response=response)
+        if attempt == retries:
+            return Exchange(body, base_url, error=error)
+    raise AssertionError("unreachable")
 
 
 # --- the checks -----------------------------------------------------------------------
@@ -127,19 +163,22 @@ def _stream_problems(response: httpx.Response, body: dict[str, Any]) -> list[str
     return problems
 
 
-def _never(exchange: Exchange) -> list[str]:
-    """What no request may ever get: no answer, a 5xx."""
+def outage(exchange: Exchange) -> tuple[str, str] | None:
+    """`(category, what)` when the server or the network failed the request: a 429 or a 5xx
+    (`server`, after the transport's retries), no answer or a dropped connection
+    (`network`); None when the server answered."""
     if exchange.response is None:
-        return [str(exchange.error)]
-    if exchange.response.status_code >= 500:
-        return [f"answered {exchange.response.status_code}, a server error"]
-    return []
+        return "network", str(exchange.error)
+    status = exchange.response.status_code
+    if status == 429 or status >= 500:
+        return "server", f"answered {status}, a server error"
+    return None
 
 
 def valid_problems(exchange: Exchange) -> list[str]:
-    problems = _never(exchange)
-    if problems:
-        return problems
+    """What in the answer to a valid request breaks the contract (an outage aside)."""
+    if outage(exchange) is not None:
+        return []
     response = exchange.response
     assert response is not None
     if response.status_code != 200:
@@ -155,22 +194,26 @@ def valid_problems(exchange: Exchange) -> list[str]:
     return _completion_problems(document, exchange.body, "answer")
 
 
+INVALID_TYPE = "invalid_request_error"
+
+
 def invalid_problems(exchange: Exchange) -> list[str]:
-    problems = _never(exchange)
-    if problems:
-        return problems
+    """What in the answer to an invalid request differs from the documented 400
+    `invalid_request_error` envelope (an outage aside)."""
+    if outage(exchange) is not None:
+        return []
     response = exchange.response
     assert response is not None
     document, not_json = _json_body(response)
-    problems = (
-        []
-        if 400 <= response.status_code < 500
-        else [f"an invalid request answered {response.status_code}, not a 4xx"]
-    )
+    status = response.status_code
+    problems = [] if status == 400 else [f"an invalid request answered {status}, not 400"]
     if not_json:
-        return [*problems, not_json]
-    if 400 <= response.status_code < 500:
-        problems += _first(schemas.check("error", document), "error envelope")
+        return [*problems, not_json if response.content else "the body is empty, not JSON"]
+    envelope = [] if status == 200 else _first(schemas.check("error", document), "error envelope")
+    problems += envelope
+    if status == 400 and not envelope and document["error"].get("type") != INVALID_TYPE:
+        kind = document["error"].get("type")
+        problems.append(f"error.type is {kind!r}, not {INVALID_TYPE!r}")
     return problems
 
 
@@ -222,13 +265,47 @@ def failure_report(
     return "\n".join(lines)
 
 
+def raise_outage(exchange: Exchange, *, expect: str, family: str | None = None) -> None:
+    """`Outage` when the server or the network failed the request."""
+    trouble = outage(exchange)
+    if trouble is not None:
+        category, what = trouble
+        answer = "" if exchange.response is None else f": {exchange.response.text[:120]}"
+        message = _one_line(f"{category} error, not a conformance failure: {what}{answer}")
+        report = failure_report(exchange, [what], expect=expect, family=family)
+        raise Outage(category, message, report)
+
+
+def _one_line(text: str) -> str:
+    return scrubber_from_env().text(" ".join(text.split()))
+
+
 def expect_valid(exchange: Exchange) -> None:
+    raise_outage(exchange, expect="valid")
     problems = valid_problems(exchange)
     if problems:
         raise FuzzFailure(failure_report(exchange, problems, expect="valid"))
 
 
-def expect_invalid(exchange: Exchange, family: str) -> None:
+def expect_invalid(exchange: Exchange, family: str, *, strict: bool = False) -> Seen | None:
+    """Judge the answer to a request of invalid `family` by the evidence for its rule:
+    raises `FuzzFailure` for a documented or captured rule (or any rule, `strict`) the
+    answer breaks; returns what the server did for an advice or inferred one."""
+    from conformance.contract.evidence import rule
+    from conformance.strategies.invalid import family_rule
+
+    raise_outage(exchange, expect="invalid", family=family)
     problems = invalid_problems(exchange)
+    broken = family_rule(family, exchange.body) if family in _families() else None
+    if broken is not None and not strict and not rule(broken).fails_run:
+        what = problems[0] if problems else "400 invalid_request_error"
+        return Seen(family, broken, not problems, _one_line(what))
     if problems:
         raise FuzzFailure(failure_report(exchange, problems, expect="invalid", family=family))
+    return None
+
+
+def _families() -> dict[str, object]:
+    from conformance.strategies.invalid import FAMILIES
+
+    return dict(FAMILIES)

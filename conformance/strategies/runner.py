@@ -3,7 +3,15 @@
 `Campaign(send, model, ...)` draws requests for `model` and judges each answer with
 `oracle`; `send(body) -> oracle.Exchange` decides where requests go (in-process emulator,
 loopback, live). A property that finds a failure raises `oracle.FuzzFailure` carrying
-the minimal payload Hypothesis shrank to. The suite (`conformance/suite/test_fuzz.py`),
+the minimal payload Hypothesis shrank to.
+
+An outage is not a failure to shrink: at the first 429, 5xx or missing answer the
+campaign sends one small valid request. If that one fails too, the server is down: the
+property stops at once and raises `oracle.Outage` (`server` or `network`). If it is
+answered, the fuzzed input itself broke the server: `ServerFault` (still category
+`server`, never `conformance`), shrunk to the smallest input like any failure. Invalid
+families whose rule is advice or inferred are observations (`observations()`), failures
+only with `strict`. The suite (`conformance/suite/test_fuzz.py`),
 the project's tests and `benchmarks/fuzz.py` all run the properties through here.
 
 Bounded runs (the live path): `examples` is a fixed number per property; `shrink_requests`
@@ -27,7 +35,7 @@ from conformance.strategies import oracle
 from conformance.strategies.invalid import FAMILIES, invalid_requests
 from conformance.strategies.requests import OFFLINE, Profile, chat_requests, context_length_of
 
-__all__ = ["NOT_MINIMAL", "Campaign", "FuzzStopped", "StopFuzzing", "fuzz_settings"]
+__all__ = ["NOT_MINIMAL", "Campaign", "FuzzStopped", "ServerFault", "StopFuzzing", "fuzz_settings"]
 
 Send = Callable[[dict[str, Any]], oracle.Exchange]
 
@@ -76,6 +84,32 @@ def fuzz_settings(examples: int, *, derandomize: bool | None = None) -> hypothes
     return hypothesis.settings(**options)
 
 
+class ServerFault(oracle.FuzzFailure):
+    """A fuzzed input gets a 5xx (or no answer) while the server answers a plain request:
+    the server's bug, shrunk like a failure, but reported as `server` or `network`."""
+
+    def __init__(self, message: str, category: str) -> None:
+        super().__init__(message)
+        self.outage_category = category
+
+
+def _control_body(model: str) -> dict[str, Any]:
+    """The smallest valid request: is the server up?"""
+    from conformance.contract.catalog import rules_for
+
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": "user", "content": "Reply with one word."}],
+        "max_completion_tokens": 1,
+    }
+    try:
+        if rules_for(model).thinking_kind == "toggle":
+            body["thinking"] = {"type": "disabled"}
+    except KeyError:
+        pass
+    return body
+
+
 class Campaign:
     """The fuzz properties for one model, sending through `send`.
 
@@ -96,8 +130,13 @@ class Campaign:
         derandomize: bool | None = None,
         shrink_requests: int | None = None,
         accept: Callable[[dict[str, Any]], bool] | None = None,
+        strict: bool = False,
     ) -> None:
         self._send = send
+        self.strict = strict  # advice and inferred families fail too
+        self._seen: dict[str, list[oracle.Seen]] = {}
+        self._outage: oracle.Outage | None = None
+        self._up: bool | None = None
         self.model = model
         self.profile = profile
         self.examples = profile.examples if examples is None else examples
@@ -128,6 +167,7 @@ class Campaign:
         if planned <= 0:
             return
         self.failed, self.ran, self._found, self._shrunk = False, 0, None, 0
+        self._outage, self._up = None, None
         check = self._keeping_the_first_failure(check)
 
         # The property's source seeds derandomized runs (Hypothesis hashes it): changing
@@ -135,6 +175,8 @@ class Campaign:
         @fuzz_settings(examples or self.examples, derandomize=self.derandomize)
         @given(strategy)
         def prop(example: Any) -> None:
+            if self._outage is not None:
+                return  # the server is down: send nothing more
             try:
                 check(example)
             except oracle.FuzzFailure:
@@ -151,11 +193,19 @@ class Campaign:
                 if self._found is not None:
                     raise self._as_found(f"shrinking stopped: {stop}") from None
                 raise FuzzStopped(str(stop), ran=self.ran, planned=planned) from None
+        if self._outage is not None:
+            raise self._outage
 
     def _keeping_the_first_failure(self, check: Callable[[Any], None]) -> Callable[[Any], None]:
         def kept(example: Any) -> None:
             try:
-                check(example)
+                try:
+                    check(example)
+                except oracle.Outage as outage:
+                    if not self._server_up():
+                        self._outage = outage  # stop: nothing to shrink in an outage
+                        return
+                    raise ServerFault(outage.report, outage.outage_category) from None
             except oracle.FuzzFailure as failure:
                 if self._found is None:
                     self._found = failure
@@ -170,6 +220,29 @@ class Campaign:
     def _bodies(self, strategy: Any) -> Any:
         return strategy if self.accept is None else strategy.filter(self.accept)
 
+    def _server_up(self) -> bool:
+        """Whether the server answers the smallest valid request (asked once a property)."""
+        if self._up is None:
+            self._up = oracle.outage(self._send(_control_body(self.model))) is None
+        return self._up
+
+    def _observe(self, seen: oracle.Seen | None) -> None:
+        if seen is not None:
+            self._seen.setdefault(seen.rule, []).append(seen)
+
+    def observations(self) -> list[oracle.Seen]:
+        """One per advice or inferred rule the invalid property exercised: followed when
+        every example got the 400 the rule expects, else the first that did not."""
+        summary = []
+        for rule_id, seen in self._seen.items():
+            differing = [s for s in seen if not s.followed]
+            first = (differing or seen)[0]
+            count = f"{len(seen) - len(differing)} of {len(seen)} examples got 400"
+            summary.append(
+                oracle.Seen(first.family, rule_id, not differing, f"{first.what} ({count})")
+            )
+        return summary
+
     def valid(self) -> None:
         """Valid payloads, streamed or not: 200 and a conforming answer."""
         requests = chat_requests(
@@ -178,7 +251,9 @@ class Campaign:
         self._run(self._bodies(requests), lambda body: oracle.expect_valid(self.send(body)))
 
     def invalid(self) -> None:
-        """Invalid payloads: a 4xx with the error envelope. The examples are shared out
+        """Invalid payloads: 400 `invalid_request_error` with the error envelope where the
+        family's rule is documented or captured, an observation where it is advice or
+        inferred (see `observations`). The examples are shared out
         over the named families (each gets its share, the first ones one more), so that
         no family depends on how Hypothesis happens to weigh a choice among them; with
         fewer examples than families, the first families in sorted order run."""
@@ -200,7 +275,9 @@ class Campaign:
             try:
                 self._run(
                     pairs,
-                    lambda pair: oracle.expect_invalid(self.send(pair[1]), pair[0]),
+                    lambda pair: self._observe(
+                        oracle.expect_invalid(self.send(pair[1]), pair[0], strict=self.strict)
+                    ),
                     examples=share,
                 )
             except FuzzStopped as stopped:

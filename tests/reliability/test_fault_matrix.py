@@ -140,6 +140,25 @@ RUNS: dict[str, tuple[bool, dict[str, tuple[str, str]]]] = {
 }
 
 
+# Fuzzing: every chat request of the run is a fuzzed one (only the fuzz properties run), all
+# sent through the raw client; one fault on all of them.
+FUZZ = ("test_valid_payloads_accepted", "test_invalid_payloads_rejected")
+FUZZ_KINDS = ("raw", "raw-stream", "raw-tools")
+# fault: (transient?, expected outcome of both properties)
+FUZZ_RUNS: dict[str, tuple[bool, str]] = {
+    "rate-limit": (True, "passed"),
+    "server-error": (True, "passed"),
+    "drop-mid-response": (True, "passed"),
+    "overloaded": (False, "server"),
+    "bad-gateway": (False, "server"),
+    "html-error": (False, "server"),
+    "slow-first-byte": (False, "network"),
+    "drop-mid-response-persistent": (False, "network"),
+}
+# (A body that breaks a rule is a conformance failure, found and shrunk: see
+# tests/suite/test_fuzz_checks.py.)
+
+
 def assert_clean(result) -> None:
     """No INTERNALERROR and no traceback shown, whatever the run's outcome."""
     output = "\n".join(result.outlines + result.errlines)
@@ -170,6 +189,29 @@ def test_fault_outcome(run_suite, fast_limits, run_id):
     for check, outcome in expected.items():
         if outcome != "passed":
             assert outcomes[check]["reason"], f"{check}: a failure must say why"
+
+
+@pytest.mark.parametrize("run_id", sorted(FUZZ_RUNS))
+def test_fuzz_fault_outcome(run_suite, fast_limits, run_id):
+    """The fuzz properties under a fault: retried by the documented rules (transient), or a
+    `server` or `network` error (persistent outage: the property stops at once), never a
+    conformance failure, never a traceback."""
+    transient, expected = FUZZ_RUNS[run_id]
+    fault = run_id.removesuffix("-persistent")
+    mutation = inject(dict.fromkeys(FUZZ_KINDS, fault), transient=transient)
+    started = time.monotonic()
+    with mutant(mutation) as running:
+        result, outcomes = run_suite(
+            running, "-k", " or ".join(FUZZ), "--tb=short", "--fuzz-examples", "4",
+            "--max-requests", "100000", "--budget-tokens", "100000000",  # room to shrink
+        )  # fmt: skip
+    assert time.monotonic() - started < 60, "a fuzz fault run must be bounded by the timeouts"
+    assert_clean(result)
+    found = {check: outcomes[check]["category"] or outcomes[check]["outcome"] for check in FUZZ}
+    assert found == dict.fromkeys(FUZZ, expected), {c: outcomes[c]["reason"] for c in FUZZ}
+    if expected in ("server", "network"):
+        for check in FUZZ:
+            assert outcomes[check]["reason"].startswith(f"{expected} error"), outcomes[check]
 
 
 def test_the_runs_cover_every_fault_on_both_clients():
@@ -245,11 +287,14 @@ def test_stream_checks_report_server_errors_as_server(run_suite, fast_limits):
 
 
 def matrix_rows() -> list[str]:
-    """The rows of docs/fault-matrix.md's table, from RUNS."""
+    """The rows of docs/fault-matrix.md's table, from RUNS and FUZZ_RUNS."""
     seen: dict[tuple[str, str, str], str] = {}
     for transient, plan in RUNS.values():
         for kind, (fault, outcome) in plan.items():
             seen[(fault, "transient" if transient else "persistent", kind)] = outcome
+    for run_id, (transient, outcome) in FUZZ_RUNS.items():
+        fault = run_id.removesuffix("-persistent")
+        seen[(fault, "transient" if transient else "persistent", "fuzz")] = outcome
     return [
         f"| `{fault}` | {when} | {kind} | {outcome} |"
         for (fault, when, kind), outcome in sorted(seen.items())

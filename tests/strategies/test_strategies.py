@@ -209,28 +209,113 @@ def test_oracle_passes_a_conforming_answer_and_flags_broken_ones() -> None:
     good = oracle.send(CLIENT, body)
     assert oracle.valid_problems(good) == []
     assert oracle.valid_problems(oracle.send(CLIENT, {**body, "stream": True})) == []
-    html = _exchange(502, b"<html>Bad Gateway</html>", "text/html")
-    assert oracle.valid_problems(html) == ["answered 502, a server error"]
     assert oracle.invalid_problems(_exchange(200, b"{}")) != []
-    assert oracle.invalid_problems(_exchange(400, b"not json", "text/plain")) == [
-        "the body is not JSON (text/plain)"
-    ]
     assert oracle.invalid_problems(_exchange(400, b'{"message": "x"}')) != []
-    assert oracle.invalid_problems(_exchange(400, b'{"error": {"message": "x"}}')) == []
+    typed = b'{"error": {"message": "x", "type": "invalid_request_error"}}'
+    assert oracle.invalid_problems(_exchange(400, typed)) == []
     assert good.response is not None, good.error
     echoed = json.loads(good.response.text)
     echoed["model"] = "other"
     wrong = _exchange(200, json.dumps(echoed).encode())
     wrong = oracle.Exchange(body, wrong.base_url, response=wrong.response)
     assert any("does not echo" in p for p in oracle.valid_problems(wrong))
-    hang = oracle.Exchange(body, "http://127.0.0.1:1/v1/", error="no answer in time: a hang")
-    assert oracle.valid_problems(hang) == ["no answer in time: a hang"]
+
+
+ERROR_400 = b'{"error": {"message": "Invalid request: x", "type": "invalid_request_error"}}'
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "problem"),
+    [
+        (404, ERROR_400.replace(b"invalid_request_error", b"resource_not_found_error"), None,
+         "an invalid request answered 404, not 400"),
+        (422, ERROR_400, None, "an invalid request answered 422, not 400"),
+        (400, ERROR_400.replace(b"invalid_request_error", b"content_filter"), None,
+         "error.type is 'content_filter', not 'invalid_request_error'"),
+        (200, ERROR_400, None, "an invalid request answered 200, not 400"),
+        (400, b"<html><body>Bad Request</body></html>", "text/html",
+         "the body is not JSON (text/html)"),
+        (400, b"", None, "the body is empty, not JSON"),
+    ],
+    ids=["404", "422", "other-type", "200-error-shaped", "html-400", "empty-400"],
+)  # fmt: skip
+def test_a_documented_invalid_family_expects_400_invalid_request_error(
+    status: int, body: bytes, content_type: str | None, problem: str
+) -> None:
+    """Not any 4xx: the documented 400 with `invalid_request_error`; a 200 carrying an
+    error-shaped body, an HTML or empty 400 each get one readable line."""
+    exchange = _exchange(status, body, content_type or "application/json")
+    assert problem in oracle.invalid_problems(exchange)
+    with pytest.raises(oracle.FuzzFailure) as caught:
+        oracle.expect_invalid(exchange, "unknown-role")
+    assert caught.value.args[0].splitlines()[0].startswith("invalid request (unknown-role): ")
+    assert problem in caught.value.args[0].splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "category"),
+    [(429, "server"), (500, "server"), (502, "server"), (503, "server"), (None, "network")],
+)
+def test_outages_are_server_or_network_never_conformance(status: int | None, category: str):
+    from conformance.run.outcomes import categorize
+
+    if status is None:
+        payload = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+        exchange = oracle.Exchange(payload, "http://127.0.0.1:1/v1/", error="connection failed")
+    else:
+        exchange = _exchange(status, b'{"error": {"message": "busy", "type": "server_error"}}')
+    assert oracle.outage(exchange) is not None
+    assert oracle.valid_problems(exchange) == oracle.invalid_problems(exchange) == []
+    for judge in (oracle.expect_valid, lambda e: oracle.expect_invalid(e, "unknown-role")):
+        with pytest.raises(oracle.Outage) as caught:
+            judge(exchange)
+        assert categorize(caught.value) == category
+        assert "\n" not in str(caught.value) and "not a conformance failure" in str(caught.value)
+
+
+def test_an_undocumented_family_is_an_observation_unless_strict() -> None:
+    body = {
+        "model": FAMILY_MODELS[0],
+        "messages": [
+            {"role": "tool", "tool_call_id": "nobody", "content": "x"},
+            {"role": "user", "content": "hi"},
+        ],
+    }
+    accepted = _exchange(200, json.dumps({"id": "chatcmpl-1"}).encode())
+    accepted = oracle.Exchange(body, accepted.base_url, response=accepted.response)
+    seen = oracle.expect_invalid(accepted, "orphan-tool-message")
+    assert seen is not None
+    assert seen == oracle.Seen("orphan-tool-message", "tools.orphan-message", False, seen.what)
+    assert seen.what == "an invalid request answered 200, not 400"
+    with pytest.raises(oracle.FuzzFailure):
+        oracle.expect_invalid(accepted, "orphan-tool-message", strict=True)
+    rejected = oracle.Exchange(body, accepted.base_url, response=_exchange(400, ERROR_400).response)
+    assert oracle.expect_invalid(rejected, "orphan-tool-message") == oracle.Seen(
+        "orphan-tool-message", "tools.orphan-message", True, "400 invalid_request_error"
+    )
+
+
+def test_each_family_names_a_registered_rule() -> None:
+    from conformance.contract.evidence import RULES
+    from conformance.strategies.invalid import FAMILY_RULES, family_rule
+
+    assert set(FAMILY_RULES) == set(strategies.FAMILIES)
+    assert set(FAMILY_RULES.values()) <= set(RULES)
+    levels = {family: RULES[rule].level for family, rule in FAMILY_RULES.items()}
+    assert {f for f, level in levels.items() if level in ("advice", "inferred")} == {
+        "orphan-tool-message",
+        "duplicate-function-name",
+    }
+    fixed = {"model": "kimi-k2.6", "temperature": 0.5, "messages": []}
+    ranged = {"model": "moonshot-v1-8k", "temperature": 1.5, "messages": []}
+    assert family_rule("bad-sampling-value", fixed) == "params.fixed"
+    assert family_rule("bad-sampling-value", ranged) == "params.range"
 
 
 def test_failure_report_scrubs_secrets_and_says_how_to_reproduce(monkeypatch) -> None:
     secret = "sk-" + "s3cr3t" * 8
     monkeypatch.setenv("MOONSHOT_API_KEY", secret)
-    exchange = _exchange(500, json.dumps({"error": {"message": f"key {secret}"}}).encode())
+    exchange = _exchange(400, json.dumps({"error": {"message": f"key {secret}"}}).encode())
     exchange = oracle.Exchange(
         {"model": "m", "messages": [{"role": "user", "content": secret}]},
         exchange.base_url,
@@ -241,7 +326,7 @@ def test_failure_report_scrubs_secrets_and_says_how_to_reproduce(monkeypatch) ->
     message = str(caught.value)
     assert secret not in message
     first, *rest = message.splitlines()
-    assert first == "valid request: answered 500, a server error"
+    assert first == "valid request: a valid request answered 400, not 200"
     assert [line.split(":")[0] for line in rest] == ["payload", "answer", "reproduce", "keep it"]
     assert '"$MOONSHOT_API_KEY"' in message and '"model": "{model}"' in message
 

@@ -68,10 +68,15 @@ def test_reference_emulator_passes_every_property():
     assert campaign.examples == 200
     campaign.valid()
     campaign.invalid()
+    assert all(seen.followed for seen in campaign.observations()), campaign.observations()
+    assert {seen.rule for seen in campaign.observations()} == {
+        "tools.orphan-message",
+        "tools.duplicate-name",
+    }
     for example in REGRESSIONS:
         exchange = oracle.send(client, test_fuzz.with_model(example["body"], campaign.model))
         check = oracle.valid_problems if example["expect"] == "valid" else oracle.invalid_problems
-        assert check(exchange) == [], example["id"]
+        assert oracle.outage(exchange) is None and check(exchange) == [], example["id"]
 
 
 FAULTS = {
@@ -95,7 +100,7 @@ FAULTS = {
         fuzz_helpers.unknown_role_200,
         "invalid",
         lambda body: any(m["role"] not in fuzz_helpers.ROLES for m in body["messages"]),
-        "invalid request (unknown-role): an invalid request answered 200, not a 4xx",
+        "invalid request (unknown-role): an invalid request answered 200, not 400",
         "unknown-role",
     ),
     "tool-pair-non-json-502": (
@@ -110,10 +115,15 @@ FAULTS = {
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_fuzzing_finds_and_shrinks(fault):
+    """Found and shrunk; a 5xx only some inputs get (the server answers a plain request)
+    is the server's fault, reported as `server`, never as the API's conformance."""
+    from conformance.run.outcomes import categorize
+
     mutation, prop, shows, headline, regression = FAULTS[fault]
     campaign, client = campaign_against(mutation)
     with pytest.raises(oracle.FuzzFailure) as caught:
         getattr(campaign, prop)()
+    assert categorize(caught.value) == ("conformance" if "200" in fault else "server")
     message = str(caught.value)
     assert message.splitlines()[0] == headline
     minimal = minimal_payload(message)
@@ -124,7 +134,31 @@ def test_fuzzing_finds_and_shrinks(fault):
         example = next(e for e in REGRESSIONS if e["id"] == regression)
         exchange = oracle.send(client, test_fuzz.with_model(example["body"], campaign.model))
         check = oracle.valid_problems if example["expect"] == "valid" else oracle.invalid_problems
-        assert check(exchange), f"regression example {regression} misses {fault}"
+        found = oracle.outage(exchange) or check(exchange)
+        assert found, f"regression example {regression} misses {fault}"
+
+
+def test_a_server_that_is_down_stops_the_campaign_as_an_outage():
+    """Every request 503: after the first example and one plain request that fails too,
+    the property stops (nothing shrunk, nothing more sent) with a `server` error."""
+    from conformance.run.outcomes import categorize
+
+    sent = []
+
+    def down(request, handle):
+        sent.append(request.path)
+        return fuzz_helpers._server_error(503)
+
+    campaign, _ = campaign_against(down)
+    with pytest.raises(oracle.Outage) as caught:
+        campaign.valid()
+    assert categorize(caught.value) == "server"
+    assert str(caught.value).startswith("server error, not a conformance failure: answered 503")
+    assert len(sent) == 2  # the first example and the plain request
+    sent.clear()
+    with pytest.raises(oracle.Outage):
+        campaign.invalid()  # the first family stops the whole property
+    assert len(sent) == 2
 
 
 def test_suite_wiring_reports_a_found_fault_and_passes_a_conforming_server(run_suite):
@@ -143,7 +177,9 @@ def test_suite_wiring_reports_a_found_fault_and_passes_a_conforming_server(run_s
         )
     assert failed(outcomes) == {INVALID, "test_regression_example[unknown-role]"}
     assert outcomes[INVALID]["category"] == "conformance"
-    assert outcomes[INVALID]["reason"].startswith("invalid request (unknown-role)")
+    assert outcomes[INVALID]["reason"].startswith(
+        "invalid request (unknown-role): an invalid request answered 200, not 400"
+    )
     output = result.stdout.str()
     assert "reproduce: curl" in output and running.api_key not in output
     with mutant() as running:
