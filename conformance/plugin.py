@@ -144,6 +144,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="after the run, compare every answer with the recorded baseline in cassettes/",
     )
+    group.addoption(
+        "--strict-rules",  # pytest owns --strict; `kimi-conformance run --strict` maps here
+        action="store_true",
+        default=False,
+        help="fail on advice and inferred rules too (OpenAI-level strictness); by default "
+        "only rules Moonshot documents or a captured answer shows fail the run",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -181,6 +188,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "kimi_fuzz: a fuzzing check (run last, on what the others leave)"
     )
+    config.addinivalue_line(
+        "markers",
+        "kimi_rule(*ids): the evidence rules a check applies (conformance.contract.evidence)",
+    )
+    config.addinivalue_line(
+        "markers", "kimi_local: a check that sends nothing (the matrix labels it local)"
+    )
 
 
 def _is_suite_item(item: pytest.Item) -> bool:
@@ -215,6 +229,7 @@ def _options(config: pytest.Config) -> dict[str, Any]:
         "allow_partial": config.getoption("allow_partial"),
         "cassettes": config.getoption("cassettes"),
         "record_mode": config.getoption("record_mode", None),
+        "strict": config.getoption("strict_rules"),
     }
 
 

@@ -28,6 +28,7 @@ def test_options_are_one_group_with_help(pytester):
         "--fuzz-examples",
         "--web-search",
         "--drift",
+        "--strict-rules",
     ):
         assert option in text
     assert "--api-key" not in text  # the key is never an option
@@ -35,7 +36,13 @@ def test_options_are_one_group_with_help(pytester):
 
 def test_markers_are_declared(pytester):
     result = pytester.runpytest_inprocess("--markers")
-    for marker in ("kimi_endpoint(name)", "web_search", "kimi_unrecorded"):
+    for marker in (
+        "kimi_endpoint(name)",
+        "web_search",
+        "kimi_unrecorded",
+        "kimi_rule",
+        "kimi_local",
+    ):
         result.stdout.fnmatch_lines([f"@pytest.mark.{marker}*"])
 
 
@@ -180,7 +187,7 @@ def test_failures_become_github_annotations_on_actions(pytester, monkeypatch, on
         "--base-url", "https://openrouter.ai/api/v1",
     )  # fmt: skip
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    annotation = "::error title=base URL%3A test_base_url_is_official (conformance failure)::"
+    annotation = "::error title=local%3A test_base_url_is_official (conformance failure)::"
     assert (annotation in result.stdout.str()) is on_actions
     if on_actions:
         result.stdout.fnmatch_lines([f"{annotation}*OpenRouter*"])

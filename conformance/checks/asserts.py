@@ -42,6 +42,7 @@ def describe(response: Answer) -> str:
         body = "<stream>"
     if len(body) > BODY_LIMIT:
         body = body[:BODY_LIMIT] + f"... ({len(body)} characters)"
+    body = body or "(empty body)"
     path = request.url.path + (f"?{request.url.query.decode()}" if request.url.query else "")
     return _scrub(f"{request.method} {path} -> {response.status_code}: {body}")
 
@@ -100,6 +101,22 @@ def expect_error(
             f"expected error.message to contain {message!r}: {describe(response)}"
         )
     return document
+
+
+def observe(run: Any, rule_id: str, followed: bool, what: str) -> None:
+    """Report what the server did where `rule_id` is only advice or inferred, inside a
+    check of documented rules: an observation of the running check, never a failure,
+    except under `--strict` (then an `AssertionError`, a conformance failure)."""
+    from conformance.contract.evidence import rule
+    from conformance.run.report import Observation
+
+    found = rule(rule_id)
+    if found.fails_run:
+        raise ValueError(f"{rule_id} is {found.level}: assert it, do not observe it")
+    what = _scrub(" ".join(what.split()))
+    run.report.pending_observations.append(Observation("", rule_id, found.level, followed, what))
+    if not followed and run.settings.strict:
+        raise AssertionError(f"--strict: {rule_id} ({found.level}): {what}")
 
 
 def assert_conforms(schema: str, document: Any, what: str) -> None:

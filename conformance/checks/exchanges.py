@@ -99,9 +99,20 @@ def tool_request(model: str) -> dict[str, Any]:
     }
 
 
+# Room for a thinking model to reason briefly and then answer one word.
+SDK_STREAM_MAX_TOKENS = 128
+
+
 def sdk_stream_request(model: str) -> dict[str, Any]:
-    """A tiny streamed text request (thinking off) asking for the trailing usage chunk."""
-    return payloads.chat(model, stream=True, stream_options={"include_usage": True})
+    """A small streamed text request asking for the trailing usage chunk, with thinking on
+    where the model has the toggle: the answer where reasoning must come before text."""
+    body = payloads.chat(
+        model,
+        max_tokens=SDK_STREAM_MAX_TOKENS,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    return {**body, **thinking_on(model)}
 
 
 @dataclass(frozen=True)
@@ -215,6 +226,56 @@ def tool_stream_request(model: str) -> dict[str, Any]:
     return {**tool_request(model), "stream": True, "stream_options": {"include_usage": True}}
 
 
+# What a tool-call answer brings back, to price the round trip before it is known: one
+# call of the declared tool, and room for the reasoning a thinking model sends with it.
+STAND_IN_TURN: dict[str, Any] = {
+    "role": "assistant",
+    "content": "",
+    "reasoning_content": "x" * 2 * TOOL_MAX_TOKENS,
+    "tool_calls": [
+        {
+            "id": "functions.get_weather:0",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})},
+        }
+    ],
+}
+
+
+def round_trip(
+    tool_body: dict[str, Any], message: dict[str, Any], *, keep_reasoning: bool = True
+) -> dict[str, Any]:
+    """`tool_body` continued: the assistant turn `message` as it came back (without its
+    reasoning_content when `keep_reasoning` is False), a tool result for each call, and
+    tool_choice `none` (documented for every model): the model now answers."""
+    import copy
+
+    assistant = {
+        k: message[k]
+        for k in ("role", "content", "tool_calls", "reasoning_content")
+        if k in message and (keep_reasoning or k != "reasoning_content")
+    }
+    results = [
+        {
+            "role": "tool",
+            "tool_call_id": call["id"],
+            "name": call["function"]["name"],
+            "content": json.dumps({"city": "Paris", "temperature": 21, "unit": "celsius"}),
+        }
+        for call in message["tool_calls"]
+    ]
+    body = copy.deepcopy(tool_body)
+    body["messages"] += [assistant, *results]
+    body["tool_choice"] = "none"
+    body["max_completion_tokens"] = payloads.DEFAULT_MAX_TOKENS * 4
+    return body
+
+
+def round_trip_request(model: str, *, keep_reasoning: bool = True) -> dict[str, Any]:
+    """The round trip priced before the tool-call answer is known (`STAND_IN_TURN`)."""
+    return round_trip(tool_request(model), STAND_IN_TURN, keep_reasoning=keep_reasoning)
+
+
 def _shared_costs() -> dict[str, Any]:
     from conformance.run.plan import Declaration
 
@@ -226,6 +287,8 @@ def _shared_costs() -> dict[str, Any]:
         "chat-tool-stream": Declaration(chat=lambda m: [tool_stream_request(m)]),
         "chat-tool-answer": Declaration(chat=lambda m: [tool_request(m)]),
         "chat-sdk-stream": Declaration(chat=lambda m: [sdk_stream_request(m)]),
+        # test_tools: the tool result sent back after the tool-call answer
+        "chat-tool-round-trip": Declaration(chat=lambda m: [round_trip_request(m)]),
         "token-estimate": Declaration(requests=1),
         # test_batches: the input file, uploaded once and deleted after the module
         "batch-input": Declaration(requests=2),

@@ -54,7 +54,10 @@ _FLAGS = {
     "--web-search": "also check the builtin $web_search tool (billed per call)",
     "--plan": "print the run plan (each check's cost, in run order) and send nothing",
     "--allow-partial": "exit 0 even if checks were left out for the budget",
+    "--strict": "fail on advice and inferred rules too, not only on what Moonshot documents",
 }
+# flags whose pytest option has another name (pytest owns --strict)
+_PYTEST_FLAG = {"--strict": "--strict-rules"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,7 +80,9 @@ def _choices(option: str) -> tuple[str, ...] | None:
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
     argv = ["--pyargs", "conformance.suite", "-c", str(SUITE_INI)]
-    argv += [flag for flag in _FLAGS if getattr(args, flag[2:].replace("-", "_"))]
+    argv += [
+        _PYTEST_FLAG.get(flag, flag) for flag in _FLAGS if getattr(args, flag[2:].replace("-", "_"))
+    ]
     for option in _OPTIONS:
         value = getattr(args, option[2:].replace("-", "_"))
         if value is not None:

@@ -271,6 +271,15 @@ RULES: dict[str, Rule] = _registry(
             f"kimi-api.md §3.3 ({_OPENAPI} thinking schemas)",
             'k2.7-code: type accepts only "enabled" ("passing `disabled` returns an error")',
         ),
+        _doc(
+            "thinking.reasoning-effort",
+            "kimi-k3 takes reasoning_effort low, high or max and still thinks; elsewhere the "
+            "field is refused or ignored.",
+            f"kimi-api.md §3.1, §3.3 ({_OPENAPI} KimiK3ChatRequest)",
+            "reasoning_effort: k3 only: low, high, max (default max)",
+            conflict="a value outside the enum: the spec refuses it, the 2026-08-27 live "
+            "calibration found it ignored; both pass",
+        ),
         # --- streaming ----------------------------------------------------------------
         _doc(
             "stream.content-type",

@@ -17,7 +17,10 @@ The rules (kimi-api.md §3.3, §3.5), one function each in `RULES`, with `rule` 
 - `stream.one-finish`: each choice finishes exactly once, in its last chunk;
 - `stream.usage`: the final chunk carries usage, inside a choice, at the top level, or
   as a trailing `choices: []` chunk (all three are documented);
-- `stream.reasoning-first`: `reasoning_content` comes before `content` and `tool_calls`.
+- `stream.reasoning-first`: `reasoning_content` comes before `content` and `tool_calls`;
+- `stream.tool-call-fragments`: a tool call's first fragment carries `index`, `id`, `type`
+  and `function.name`; its later fragments only `index` and `function.arguments` (the
+  Kimi-K2 tool-call guide's stream; clients concatenate every string they get).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 from conformance.contract.schemas import Violation, check
 from conformance.contract.sse import Event
 
-__all__ = ["RULES", "chunks_from_events", "reassemble", "stream_violations"]
+__all__ = ["DONE", "RULES", "chunks_from_events", "reassemble", "stream_violations"]
 
 DONE = "[DONE]"
 CHUNK_SCHEMA = "chat.completion.chunk"
@@ -244,6 +247,59 @@ def _reasoning_first(t: _Transcript) -> list[Violation]:
     return out
 
 
+_FIRST_ONLY = ("id", "type")
+
+
+def _tool_call_fragments(t: _Transcript) -> list[Violation]:
+    out = []
+    seen: set[tuple[object, object]] = set()  # (choice index, tool-call index)
+    for chunk, pos, choice in t.choices():
+        delta = choice.get("delta")
+        fragments = delta.get("tool_calls") if isinstance(delta, dict) else None
+        if not isinstance(fragments, list):
+            continue
+        for k, fragment in enumerate(fragments):
+            if not isinstance(fragment, dict):
+                continue  # the schema rule reports the shape
+            path = _path(chunk.event, "choices", pos, "delta", "tool_calls", k)
+            index = fragment.get("index")
+            raw = fragment.get("function")
+            function: dict[str, Any] = raw if isinstance(raw, dict) else {}
+            if type(index) is not int:
+                out.append(
+                    Violation(path, "stream.tool-call-fragments", _short(fragment), "no `index`")
+                )
+                continue
+            key = (choice.get("index"), index)
+            if key not in seen:
+                seen.add(key)
+                missing = [n for n in _FIRST_ONLY if not fragment.get(n)]
+                missing += [] if function.get("name") else ["function.name"]
+                if missing:
+                    out.append(
+                        Violation(
+                            path,
+                            "stream.tool-call-fragments",
+                            _short(fragment),
+                            f"the first fragment of tool call {index} lacks {', '.join(missing)}",
+                        )
+                    )
+                continue
+            repeated = [n for n in _FIRST_ONLY if fragment.get(n) is not None]
+            repeated += [] if function.get("name") is None else ["function.name"]
+            if repeated:
+                out.append(
+                    Violation(
+                        path,
+                        "stream.tool-call-fragments",
+                        _short(fragment),
+                        f"a later fragment of tool call {index} repeats {', '.join(repeated)} "
+                        "(only index and function.arguments follow the first)",
+                    )
+                )
+    return out
+
+
 Rule = Callable[[_Transcript], list[Violation]]
 
 # In the order a reader should see the failures: framing, shape, then the finer rules.
@@ -255,6 +311,7 @@ RULES: tuple[Rule, ...] = (
     _one_finish,
     _usage,
     _reasoning_first,
+    _tool_call_fragments,
 )
 
 

@@ -336,7 +336,7 @@ def damage(spec: FaultSpec, response: Response) -> Response:
     name = spec.name
     if name == "done-then-500":
         status, type_, message, extra = _STATUS_FAULTS["server-error"]
-        return error_response(ApiError(status, type_, message, extra))
+        return error_response(ApiError(status, type_, message, extra, rule=None))  # a fault
     if name == "endless-stream":
         headers.pop("content-length", None)
         streamed = response.stream is not None

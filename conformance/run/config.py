@@ -23,6 +23,7 @@ lists and CI logs.
 | drift report   | `--drift`          | —                    | off                          |
 | recordings     | `--cassettes DIR`  | `KIMI_CONFORMANCE_CASSETTES` | the shipped `cassettes/` |
 | record mode    | `--record-mode`    | —                    | `none` (pytest-recording's)  |
+| strict rules   | `--strict-rules`   | —                    | off (advice/inferred observed)|
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class Settings:
     allow_partial: bool = False
     cassettes: Path | None = None  # the user's own recordings; None: the shipped ones
     record_mode: str = "none"
+    strict: bool = False  # advice and inferred rules fail the run too
     # Where each setting came from ("option", "env" or "default"), for the report.
     sources: Mapping[str, str] = field(default_factory=dict)
 
@@ -158,7 +160,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str]) -> Settings:
     for name in ("report_json", "report_markdown"):
         if options.get(name):
             values[name] = Path(options[name])
-    for name in ("web_search", "drift", "allow_partial"):
+    for name in ("web_search", "drift", "allow_partial", "strict"):
         values[name] = bool(options.get(name))
     cassettes = options.get("cassettes") or environ.get("KIMI_CONFORMANCE_CASSETTES", "").strip()
     if cassettes:

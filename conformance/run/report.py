@@ -18,22 +18,38 @@ from typing import Any
 from conformance import __version__
 from conformance._write import write_atomic
 
-# Worse outcomes win when a check's setup, call and teardown disagree.
-_RANK = {"passed": 0, "skipped": 1, "failed": 2, "error": 3}
+# Worse outcomes win when a check's setup, call and teardown disagree. `observed`: the
+# check of an advice or inferred rule ran; what the server did is an observation.
+_RANK = {"passed": 0, "observed": 1, "skipped": 2, "failed": 3, "error": 4}
 
 
 @dataclass
 class CheckResult:
     id: str  # test id within the suite, e.g. "test_chat.py::test_chat_completion[sdk]"
-    endpoint: str  # e.g. "POST /chat/completions"
+    endpoint: str  # e.g. "POST /chat/completions"; "local" for a check that sends nothing
     check: str  # the check's name, e.g. "test_chat_completion[sdk]"
-    outcome: str  # passed | failed | skipped | error
+    outcome: str  # passed | observed | failed | skipped | error
     category: str | None = None  # why it did not pass (see conformance.run.outcomes)
     reason: str = ""  # one line, secrets scrubbed
     duration: float = 0.0  # seconds, setup + call + teardown
     requests: int = 0  # requests sent while the check ran (shared answers: the first user)
     tokens: int = 0
     model: str | None = None  # the model the check ran for (None: it needs no model)
+    rules: list[str] = field(default_factory=list)  # the evidence rules it applies
+    level: str | None = None  # their evidence level (conformance.contract.evidence)
+    kind: str = "api"  # api: judges the server's answers; local: sends nothing
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What the server did where the rule is only advice or inferred: reported, never a
+    failure (unless `--strict-rules`)."""
+
+    check: str  # the check's id
+    rule: str
+    level: str  # advice | inferred
+    followed: bool  # whether the server did what the rule expects
+    what: str  # what the server did, one line
 
 
 def now() -> str:
@@ -71,6 +87,10 @@ class Report:
     # What the checks of each group sent (setup, call and teardown); the rest of
     # `requests` is the run's own (the live preflight, the end-of-run cleanup).
     spent_by_group: dict[str, dict[str, int]] = field(default_factory=dict)
+    strict: bool = False  # --strict-rules: observations fail the run too
+    observations: list[Observation] = field(default_factory=list)
+    # Observations made by the check running now, stamped with its id when it is judged.
+    pending_observations: list[Observation] = field(default_factory=list, repr=False)
 
     def record(self, result: CheckResult) -> None:
         """Record one phase of a check: the worst outcome wins, the costs add up."""
@@ -119,6 +139,14 @@ class Report:
         """The checks left out because the run's budget could not pay for them."""
         return [c for c in self.checks.values() if c.category == "budget"]
 
+    def observe(self, observation: Observation) -> None:
+        if observation not in self.observations:
+            self.observations.append(observation)
+
+    def differing(self) -> list[Observation]:
+        """The observations where the server did not do what the rule expects."""
+        return [o for o in self.observations if not o.followed]
+
     def note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
@@ -153,6 +181,8 @@ class Report:
             "interrupted": self.interrupted,
             "leftovers": self.leftovers,
             "drift": self.drift,
+            "strict": self.strict,
+            "observations": [asdict(o) for o in self.observations],
             "provenance": self.provenance,
             "notes": self.notes,
             "emulator_accounting": self.emulator_accounting,
@@ -168,6 +198,7 @@ class Report:
         report = cls(
             **{k: data[k] for k in _COPIED if k in data},
             checks={c["id"]: CheckResult(**c) for c in data.get("checks", [])},
+            observations=[Observation(**o) for o in data.get("observations", [])],
         )
         return report
 
@@ -192,9 +223,12 @@ class Report:
             tokens=sum(p.tokens for p in parts),
             profile=first.profile,
             plan=first.plan,
+            strict=first.strict,
         )
         for part in parts:
             merged.provenance.update(part.provenance)
+            for seen in part.observations:
+                merged.observe(seen)
             for note in part.notes:
                 merged.note(note)
             merged.leftovers += part.leftovers
@@ -218,7 +252,12 @@ class Report:
             return (rank, c.endpoint, c.check, c.model or "")
 
         for check in sorted(self.checks.values(), key=order):
-            outcome = check.outcome if not check.category else f"{check.outcome} ({check.category})"
+            if check.category:
+                outcome = f"{check.outcome} ({check.category})"
+            elif check.outcome == "observed":
+                outcome = f"observed ({check.level})"
+            else:
+                outcome = check.outcome
             rows.append((check.endpoint, check.model or "-", check.check, outcome, check.reason))
         return rows
 
@@ -292,6 +331,17 @@ class Report:
             )
         return line
 
+    def _observation_lines(self) -> list[str]:
+        differing = self.differing()
+        if not differing:
+            return []
+        verdict = (
+            "failed (--strict-rules)" if self.strict else "not failures; --strict-rules fails them"
+        )
+        lines = [f"observations: {len(differing)} advice/inferred rules not followed ({verdict})"]
+        lines += [f"  {o.rule} ({o.level}) {o.check}: {o.what}" for o in differing]
+        return lines
+
     def breaking_drift(self) -> bool:
         return any(change["severity"] == "breaking" for change in self.drift or ())
 
@@ -308,6 +358,8 @@ class Report:
             )
             lines.append((line + (f"  {reason}" if reason else "")).rstrip())
         totals = self.totals()
+        observations = self._observation_lines()
+        lines += ["", *observations] if observations else []
         lines.append("")
         lines.append(", ".join(f"{n} {k}" for k, n in totals.items() if n))
         return lines
@@ -322,9 +374,13 @@ class Report:
         out += [f"- {line}" for line in self._header_lines()]
         out += ["", "| endpoint | model | check | outcome | reason |", "|---|---|---|---|---|"]
         for endpoint, model, check, outcome, reason in self._rows(failures_first=True):
-            icon = {"passed": "✅", "skipped": "⏭️"}.get(outcome.split()[0], "❌")
+            icon = {"passed": "✅", "skipped": "⏭️", "observed": "🔎"}.get(outcome.split()[0], "❌")
             cell = reason.replace("|", "\\|")
             out.append(f"| `{endpoint}` | {model} | `{check}` | {icon} {outcome} | {cell} |")
+        observations = self._observation_lines()
+        if observations:
+            out += ["", observations[0], ""]
+            out += [f"- {line.strip()}" for line in observations[1:]]
         totals = self.totals()
         out += ["", ", ".join(f"{n} {k}" for k, n in totals.items() if n), ""]
         return "\n".join(out)
@@ -335,6 +391,7 @@ _COPIED = (
     "target", "base_url", "configured_base_url", "model", "models", "model_choice", "provenance",
     "notes", "requests", "tokens", "emulator_accounting", "interrupted", "leftovers", "drift",
     "preflight_failure", "started_at", "finished_at", "profile", "plan", "spent_by_group",
+    "strict",
 )  # fmt: skip
 
 
@@ -360,7 +417,8 @@ def _escape(text: str, *, property_: bool = False) -> str:
 
 def github_annotations(report: Report) -> list[str]:
     """One `::error` workflow command per failed check (or for the preflight failure that
-    stopped the run before any check), so GitHub shows it on the run."""
+    stopped the run before any check), so GitHub shows it on the run, and one `::warning`
+    per observation that differs from its advice or inferred rule."""
     if report.preflight_failure is not None:
         title = _escape("kimi-conformance: preflight failed", property_=True)
         return [f"::error title={title}::{_escape(report.preflight_failure)}"]
@@ -371,6 +429,10 @@ def github_annotations(report: Report) -> list[str]:
         kind = "conformance failure" if check.category == "conformance" else check.category
         title = _escape(f"{check.endpoint}: {check.check} ({kind or 'error'})", property_=True)
         lines.append(f"::error title={title}::{_escape(check.reason or check.outcome)}")
+    if not report.strict:
+        for seen in report.differing():
+            title = _escape(f"observation: {seen.rule} ({seen.level})", property_=True)
+            lines.append(f"::warning title={title}::{_escape(f'{seen.check}: {seen.what}')}")
     return lines
 
 

@@ -94,6 +94,7 @@ class Run:
             model=matrix.primary,
             models=list(matrix.models),
             model_choice=_choice(matrix),
+            strict=settings.strict,
         )
         target = Target(name=settings.target, base_url=base_url, api_key=key, meter=meter)
         stack.callback(target.close)
@@ -186,12 +187,41 @@ class Run:
             self.report.note("drift: nothing was recorded in this run, nothing compared")
             return
         changes, notes = compare_recordings(recordings, self.cassettes)
+        observed = self._observed_cassettes()
         self.report.drift = [
-            {"severity": c.severity, "source": c.source, "where": c.where, "what": c.what}
+            {
+                # a change in what an advice/inferred check saw is an observation, not a
+                # break of the contract (unless --strict)
+                "severity": "observation"
+                if c.severity == "breaking" and c.where.split(" ")[0] in observed
+                else c.severity,
+                "source": c.source,
+                "where": c.where,
+                "what": c.what,
+            }
             for c in changes
+        ]
+        self.report.drift += [
+            {
+                "severity": "observation",
+                "source": "observations",
+                "where": seen.check,
+                "what": f"{seen.rule} ({seen.level}): {seen.what}",
+            }
+            for seen in self.report.differing()
         ]
         for note in notes:
             self.report.note(f"drift: {note}")
+
+    def _observed_cassettes(self) -> set[str]:
+        """The cassette files of the checks whose answers are observations."""
+        if self.settings.strict:
+            return set()
+        return {
+            f"{check.check}.yaml"
+            for check in self.report.checks.values()
+            if check.outcome == "observed"
+        }
 
 
 def _choice(matrix: Matrix) -> str:

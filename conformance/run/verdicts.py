@@ -4,11 +4,17 @@ A failed check is put in a category (see `conformance.run.outcomes`); a check th
 go over the run's budget becomes a skip with the reason, in the category `budget` (the
 plan left it out, or the budget ran out inside it); a replay miss becomes one line that
 says how to re-record. What each check spent is added up per group.
+
+Every check names the evidence rules it applies (`@pytest.mark.kimi_rule`, see
+`conformance.contract.evidence`). A check of an `advice` or `inferred` rule never fails
+the run: what the server did becomes an observation (`observed` in the matrix), unless
+`--strict-rules`. A check marked `kimi_local` sends nothing: the matrix labels it `local`.
 """
 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,8 +28,12 @@ if TYPE_CHECKING:
     from conformance.run.config import Settings
     from conformance.run.session import Run
 
+LOCAL = "local"
+
 
 def _endpoint(item: pytest.Item) -> str:
+    if item.get_closest_marker("kimi_local") is not None:
+        return LOCAL
     marker = item.get_closest_marker("kimi_endpoint")
     if marker and marker.args:
         return str(marker.args[0])
@@ -52,12 +62,30 @@ def _one_line(text: str, limit: int = 240) -> str:
     return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
+def rules_of(item: pytest.Item) -> list[str]:
+    """The evidence rules a check names (`@pytest.mark.kimi_rule(id, ...)`), in order."""
+    found: list[str] = []
+    for marker in item.iter_markers("kimi_rule"):
+        found += [str(arg) for arg in marker.args if str(arg) not in found]
+    return found
+
+
+def _level(rules: list[str]) -> str | None:
+    """The evidence level of a check: its weakest rule's."""
+    from conformance.contract.evidence import LEVELS, rule
+
+    levels = [rule(rule_id).level for rule_id in rules]
+    return max(levels, key=LEVELS.index) if levels else None
+
+
 def judge(
     run: Run, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport
 ) -> None:
     """Categorise one phase's pytest report, adjust it, and record it in the matrix."""
+    from conformance.contract.evidence import FAILING
     from conformance.run.budget import BudgetExhausted
     from conformance.run.outcomes import categorize, find
+    from conformance.run.report import Observation
 
     category = None
     reason = ""
@@ -87,6 +115,10 @@ def judge(
         _scrub_report(report)
     check_id = _check_id(item)
     requests, tokens = _spent(run)
+    if report.when == "call":
+        for seen in run.report.pending_observations:  # `checks.asserts.observe`, as it ran
+            run.report.observe(replace(seen, check=check_id))
+        run.report.pending_observations.clear()
     if report.when != "call" and report.passed:
         # Setup or teardown passing says nothing of the check, but what it cost counts.
         if report.when == "setup":
@@ -98,6 +130,19 @@ def judge(
     if report.failed and report.when != "call":
         outcome = "error"
     duration, early_requests, early_tokens = run.report.pending.pop(check_id, (0, 0, 0))
+    rules = rules_of(item)
+    level = _level(rules)
+    observing = report.when == "call" and level is not None and level not in FAILING
+    if observing and (report.passed or category == "conformance"):
+        followed = report.passed
+        what = "followed" if followed else reason
+        run.report.observe(Observation(check_id, rules[0], level or "", followed, what))
+        if run.report.strict:
+            reason = reason if followed else f"--strict-rules: {reason}"
+        else:  # an advice or inferred rule: what the server did, never a failure
+            outcome, category = "observed", None
+            reason = f"followed ({rules[0]})" if followed else f"differs ({rules[0]}): {reason}"
+            report.outcome, report.longrepr = "passed", None
     run.report.record(
         CheckResult(
             id=check_id,
@@ -110,6 +155,9 @@ def judge(
             requests=early_requests + requests,
             tokens=early_tokens + tokens,
             model=_model(item),
+            rules=rules,
+            level=level,
+            kind="local" if _endpoint(item) == LOCAL else "api",
         )
     )
 

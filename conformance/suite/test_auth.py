@@ -13,6 +13,7 @@ AUTH_ERRORS = ("invalid_authentication_error", "incorrect_api_key_error")
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="models")
+@pytest.mark.kimi_rule("auth.bearer", "models.list")
 def test_valid_key_accepted(kimi_models_answer):
     """The run's `GET /models` with the key (through the SDK, as users send it): 200."""
     expect_json(kimi_models_answer.http_response, "models.list")
@@ -30,6 +31,7 @@ def test_valid_key_accepted(kimi_models_answer):
         ),
     ],
 )
+@pytest.mark.kimi_rule("auth.401", "error.envelope")
 def test_bad_credentials_rejected(kimi_run, authorization):
     response = kimi_run.target.http(authorization=authorization).get("models")
     expect_error(response, status=401, types=AUTH_ERRORS)

@@ -14,6 +14,7 @@ CURRENCY_BY_HOST = {"api.moonshot.ai": "USD", "api.moonshot.cn": "CNY"}
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="balance")
+@pytest.mark.kimi_rule("balance.document")
 def test_balance_conforms(kimi_balance, kimi_run):
     document = expect_json(kimi_balance, "balance")
     host = urlsplit(kimi_run.settings.base_url).hostname or ""

@@ -1,4 +1,4 @@
-"""The configured base URL is Moonshot's official one.
+"""The configured base URL is Moonshot's official one (a local check: nothing is sent).
 
 Against any other URL (a proxy, a vendor, the emulator) this check alone fails, naming
 the problem; the rest of the suite still runs, so any server claiming Moonshot
@@ -7,11 +7,12 @@ compatibility can be audited.
 
 import pytest
 
-pytestmark = pytest.mark.kimi_endpoint("base URL")
+pytestmark = [pytest.mark.kimi_endpoint("base URL"), pytest.mark.kimi_local]
 
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost()  # judged locally: sends nothing
+@pytest.mark.kimi_rule("base-url.official")
 def test_base_url_is_official(kimi_run):
     from conformance.contract.base_url import classify_base_url
 

@@ -50,6 +50,7 @@ def _conforms(response, kimi_model):
         pytest.param("sdk", marks=pytest.mark.kimi_cost(shares="chat-tool-answer")),
     ],
 )
+@pytest.mark.kimi_rule("chat.completion", "chat.model-echo")
 def test_chat_completion_conforms(path, request, kimi_model):
     answer = request.getfixturevalue(f"{path}_answer")
     _conforms(answer if path == "raw" else answer.http_response, kimi_model)
@@ -57,6 +58,7 @@ def test_chat_completion_conforms(path, request, kimi_model):
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
+@pytest.mark.kimi_rule("chat.completion", "chat.model-echo")
 def test_chat_completion_parsed_by_sdk(sdk_answer, kimi_model):
     _conforms(sdk_answer.http_response, kimi_model)
     completion = sdk_answer.parse()
@@ -67,6 +69,7 @@ def test_chat_completion_parsed_by_sdk(sdk_answer, kimi_model):
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-raw")
+@pytest.mark.kimi_rule("chat.max-tokens-length")
 def test_max_completion_tokens_honoured(raw_answer, kimi_model):
     limit = exchanges.length_request(kimi_model)["max_completion_tokens"]
     document = expect_json(raw_answer, "chat.completion")
@@ -89,6 +92,7 @@ def _empty_messages(model):
 # judges the envelope too.
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(chat=lambda model: [_empty_messages(model)])
+@pytest.mark.kimi_rule("chat.messages-not-empty", "error.envelope")
 def test_provoked_400_has_error_envelope(kimi_run, kimi_model):
     response = kimi_run.target.http().post("chat/completions", json=_empty_messages(kimi_model))
     expect_error(
@@ -97,3 +101,17 @@ def test_provoked_400_has_error_envelope(kimi_run, kimi_model):
         types=["invalid_request_error"],
         message="messages must not be empty",
     )
+
+
+NOT_JSON = b'{"model": "kimi-conformance", "messages": [ this is not JSON'
+
+
+@pytest.mark.kimi_cost(requests=1)  # names no model: no tokens
+@pytest.mark.kimi_rule("request.not-json", "error.envelope")
+def test_non_json_body_rejected(kimi_run):
+    """A body that is not JSON: 400 `invalid_request_error` in the error envelope, not a
+    5xx, not a 200 carrying an error, not an HTML page."""
+    response = kimi_run.target.http().post(
+        "chat/completions", content=NOT_JSON, headers={"content-type": "application/json"}
+    )
+    expect_error(response, status=400, types=["invalid_request_error"])

@@ -19,6 +19,7 @@ from conformance.checks.asserts import (
     describe,
     expect_error,
     expect_json,
+    observe,
     sdk_response,
 )
 
@@ -75,6 +76,7 @@ def paging_observation(sdk: Any, listed: dict[str, Any]) -> str | None:
 
 # upload, list, a page, get, content, delete, get 404
 @pytest.mark.kimi_cost(requests=7)
+@pytest.mark.kimi_rule("files.lifecycle", "files.not-found")
 def test_file_lifecycle(kimi_run, sdk, created):
     """Upload (raw) -> list, page, get, content (SDK) -> delete (SDK) -> get 404 (raw)."""
     data = TEXT.encode()
@@ -89,8 +91,7 @@ def test_file_lifecycle(kimi_run, sdk, created):
     )
 
     observation = paging_observation(sdk, listed)
-    if observation:
-        kimi_run.report.note(observation)
+    observe(kimi_run, "files.paging", observation is None, observation or "pages")
 
     got = expect_json(sdk_response(sdk.files.with_raw_response.retrieve, file_id), "file")
     changed = {k: (uploaded[k], got.get(k)) for k in STABLE_FIELDS if got.get(k) != uploaded[k]}
@@ -109,11 +110,16 @@ def test_file_lifecycle(kimi_run, sdk, created):
     )
     created.forget_file(file_id)
 
-    expect_json(kimi_run.target.http().get(f"files/{file_id}"), "error", status=404)
+    expect_error(
+        kimi_run.target.http().get(f"files/{file_id}"),
+        status=404,
+        types=["resource_not_found_error"],
+    )
 
 
 @pytest.mark.kimi_cost(requests=1)
 @pytest.mark.parametrize("case", ["unknown-purpose", "empty-file"])
+@pytest.mark.kimi_rule("files.upload-rejected", "error.envelope")
 def test_file_upload_rejected(case, kimi_run, sdk, created):
     """The documented 400s (errors table): an unknown purpose, an empty file."""
     if case == "unknown-purpose":

@@ -35,6 +35,8 @@ def _rejected_request(model):
 
 @pytest.mark.kimi_cost()  # judged locally: sends nothing
 @pytest.mark.parametrize("gateway", sorted(GATEWAY_FORMS))
+@pytest.mark.kimi_local
+@pytest.mark.kimi_rule("model-id.native")
 def test_gateway_id_refused_before_sending(kimi_model, gateway):
     from conformance.contract.model_ids import refuse_gateway_model
     from conformance.errors import UsageError
@@ -44,6 +46,7 @@ def test_gateway_id_refused_before_sending(kimi_model, gateway):
 
 
 @pytest.mark.kimi_cost(chat=lambda model: [_rejected_request(model)])
+@pytest.mark.kimi_rule("model.unknown-404", "error.envelope")
 def test_gateway_id_rejected_by_api(raw, kimi_model):
     response = raw.post("chat/completions", json=_rejected_request(kimi_model))
     expect_error(

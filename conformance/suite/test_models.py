@@ -14,15 +14,18 @@ pytestmark = [
 ]
 
 
+@pytest.mark.kimi_rule("models.list")
 def test_models_list_conforms(kimi_models):
     assert_conforms("models.list", kimi_models, "GET /models (this run's answer)")
 
 
+@pytest.mark.kimi_rule("models.list")
 def test_models_list_through_sdk(kimi_models_answer, kimi_models):
     listed = [model.id for model in kimi_models_answer.parse()]
     assert listed == [m["id"] for m in kimi_models["data"]], "the SDK lost or reordered models"
 
 
+@pytest.mark.kimi_rule("model-id.from-models")
 def test_model_taken_from_models_list(kimi_run, kimi_models):
     """Every model the run checks is one this run's GET /models lists (a catalog model it
     does not list is skipped, with a note: drift, not a failure)."""

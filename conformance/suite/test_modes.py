@@ -1,9 +1,10 @@
 """Partial mode and JSON modes of `POST /chat/completions` (kimi-api.md §3.6).
 
 - Partial mode: the last message `{"role": "assistant", "content": <prefix>, "partial":
-  true}` is continued, and "the API response does not include the leading_text"; "do
-  not mix Partial Mode with response_format=json_object" (400; text not documented
-  verbatim, so the type is checked).
+  true}` is continued: new text, and "the API response does not include the
+  leading_text". "Do not mix Partial Mode with response_format=json_object" is advice:
+  the docs do not say what the API answers, so its check reports an observation (a 400
+  is what the emulator, like OpenAI, answers).
 - JSON mode: `{"type": "json_object"}` gives content that parses as a JSON object;
   `{"type": "json_schema", ...}` gives content valid against the schema.
 """
@@ -42,12 +43,18 @@ def _content(document):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_partial(m)])
+@pytest.mark.kimi_rule("partial.continues")
 def test_partial_mode_continues(raw, kimi_model):
+    """The answer continues the prefix: new text, without the prefix repeated."""
     document = expect_json(
         raw.post("chat/completions", json=_partial(kimi_model)), "chat.completion"
     )
-    content, _ = _content(document)
-    assert not content.startswith(PREFIX), (
+    content, finish = _content(document)
+    assert content.strip(), (
+        f"partial mode must continue after the prefix {PREFIX!r}, got empty content "
+        f"(finish_reason {finish!r})"
+    )
+    assert not content.startswith(PREFIX) and not content.lstrip().startswith(PREFIX.strip()), (
         f"partial mode must continue after the prefix, not repeat it: {content[:80]!r}"
     )
 
@@ -57,6 +64,7 @@ def _partial_json(model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_partial_json(m)])
+@pytest.mark.kimi_rule("partial.with-json-object")
 def test_partial_mode_with_json_object_rejected(raw, kimi_model):
     body = _partial_json(kimi_model)
     expect_error(
@@ -98,6 +106,7 @@ def _json_schema(model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_json_object(m)])
+@pytest.mark.kimi_rule("json-object.mode")
 def test_json_object_mode(raw, kimi_model):
     body = _json_object(kimi_model)
     document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
@@ -106,6 +115,7 @@ def test_json_object_mode(raw, kimi_model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_json_schema(m)])
+@pytest.mark.kimi_rule("json-schema.mode")
 def test_json_schema_mode(raw, kimi_model):
     from jsonschema import Draft202012Validator
 

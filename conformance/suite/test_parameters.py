@@ -139,6 +139,7 @@ def other_value_request(model, name, mode):
 @defaults_request.cost
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.kimi_each_model
+@pytest.mark.kimi_rule("params.defaults-accepted", "thinking.off-no-reasoning")
 def test_default_values_accepted(raw, kimi_model, mode):
     """Every parameter sent explicitly with its default (fixed) value: 200."""
     body = defaults_request(kimi_model, mode=mode)
@@ -167,6 +168,7 @@ def other_temperature_request(model, mode):
 @other_temperature_request.cost
 @pytest.mark.kimi_each_model
 @pytest.mark.parametrize("mode", MODES)
+@pytest.mark.kimi_rule("params.fixed", "error.envelope")
 def test_other_temperature_rejected(raw, kimi_model, mode):
     """temperature, the fixed value that differs across the line-up (1, and 0.6 in
     kimi-k2.6's non-thinking mode), for every model: 400 with the documented message."""
@@ -177,6 +179,7 @@ def test_other_temperature_rejected(raw, kimi_model, mode):
 @other_value_request.cost
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", ONCE)
+@pytest.mark.kimi_rule("params.fixed", "error.envelope")
 def test_other_value_rejected(raw, kimi_model, name, mode):
     """A fixed parameter with any other value: 400 with the documented message (for the
     primary model: these fixed values are the same across the current line-up)."""
@@ -216,11 +219,14 @@ def out_of_range_request(model, case):
     name, value = OUT_OF_RANGE[case]
     rules = _modifiable(model)
     assert rules[name].violation(value), f"catalog: {name}={value} should be out of range"
-    return _body(model, rules, **{name: value})
+    # n > 1 also needs a temperature away from 0 (another rule): only the range is judged.
+    extra = {"temperature": 0.5} if name == "n" else {}
+    return _body(model, rules, **{name: value, **extra})
 
 
 @out_of_range_request.cost
 @pytest.mark.parametrize("case", OUT_OF_RANGE)
+@pytest.mark.kimi_rule("params.range", "error.envelope")
 def test_out_of_range_rejected(raw, kimi_model, case):
     expect_error(
         raw.post("chat/completions", json=out_of_range_request(kimi_model, case=case)),
@@ -245,6 +251,7 @@ def edges_request(model):
 
 
 @edges_request.cost
+@pytest.mark.kimi_rule("params.range-edges")
 def test_range_edges_accepted(raw, kimi_model):
     """The documented edges together: temperature 1, top_p 1, n 2, penalties ±2, 5 stops."""
     document = expect_json(
@@ -259,6 +266,7 @@ def n_without_temperature_request(model):
 
 
 @n_without_temperature_request.cost
+@pytest.mark.kimi_rule("params.n-needs-temperature", "error.envelope")
 def test_n_above_one_needs_temperature(raw, kimi_model):
     """ "When temperature is close to 0, n can only be 1" (invalid_request_error)."""
     expect_error(
@@ -274,6 +282,7 @@ def six_stops_request(model):
 
 
 @six_stops_request.cost
+@pytest.mark.kimi_rule("params.stop", "error.envelope")
 def test_more_than_five_stop_strings_rejected(raw, kimi_model):
     expect_error(
         raw.post("chat/completions", json=six_stops_request(kimi_model)),
@@ -386,6 +395,7 @@ def undocumented_effort_request(model):
 
 @thinking_switch_request.cost
 @pytest.mark.kimi_each_model
+@pytest.mark.kimi_rule("thinking.switch")
 def test_thinking_switch_per_model(raw, kimi_model):
     """`thinking: {"type": "disabled"}` where thinking is always on: refused where the
     schema allows only "enabled" (kimi-k2.7-code), refused or ignored where the model has
@@ -407,6 +417,7 @@ def test_thinking_switch_per_model(raw, kimi_model):
 
 @effort_request.cost
 @pytest.mark.kimi_each_model
+@pytest.mark.kimi_rule("thinking.reasoning-effort")
 def test_reasoning_effort_documented_value(raw, kimi_model):
     """A documented non-default `reasoning_effort` ("low"): honoured where the model has
     the field (kimi-k3, still thinking); refused or ignored elsewhere."""
@@ -420,6 +431,7 @@ def test_reasoning_effort_documented_value(raw, kimi_model):
 
 @undocumented_effort_request.cost
 @pytest.mark.kimi_each_model
+@pytest.mark.kimi_rule("thinking.reasoning-effort")
 def test_reasoning_effort_outside_the_enum(raw, kimi_model):
     """`reasoning_effort: "medium"` on a model whose schema enumerates it: the spec
     refuses it, the live calibration ignores it; both pass (anything else fails)."""

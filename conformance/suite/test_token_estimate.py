@@ -33,11 +33,13 @@ def estimate(kimi_run, _session_cassette, kimi_model):
 
 
 @pytest.mark.kimi_cost(shares="token-estimate")
+@pytest.mark.kimi_rule("estimate.document")
 def test_estimate_conforms(estimate):
     expect_json(estimate, "token-estimate")
 
 
 @pytest.mark.kimi_cost(shares=("token-estimate", "chat-sdk-stream"))
+@pytest.mark.kimi_rule("estimate.agrees")
 def test_estimate_agrees_with_prompt_tokens(estimate, sdk_chunks):
     from conformance.contract.streams import reassemble
 

@@ -39,25 +39,8 @@ def _missing_reasoning(index):
     )
 
 
-# What a tool-call answer brings back, to price the round trip before it is known: one
-# call of the declared tool, and room for the reasoning a thinking model sends with it.
-STAND_IN_TURN = {
-    "role": "assistant",
-    "content": "",
-    "reasoning_content": "x" * 2 * chat_exchanges.TOOL_MAX_TOKENS,
-    "tool_calls": [
-        {
-            "id": "functions.get_weather:0",
-            "type": "function",
-            "function": {"name": "get_weather", "arguments": json.dumps({"city": "Paris"})},
-        }
-    ],
-}
-
-
-def _round_trip_request(model, *, keep_reasoning=True):
-    tool_body = chat_exchanges.tool_request(model)
-    return _round_trip(tool_body, STAND_IN_TURN, keep_reasoning=keep_reasoning)
+_round_trip = chat_exchanges.round_trip
+_round_trip_request = chat_exchanges.round_trip_request
 
 
 def _not_thinking(model, params=None):
@@ -83,66 +66,84 @@ def _named_request(model):
 
 
 def _assistant_turn(tool_answer):
-    """The answer's assistant message, or the check fails saying why it is unusable."""
+    """The answer's assistant message; a skip when the model made no tool call (its choice
+    under `auto`, observed by test_tool_call_made): there is no turn to send back."""
     document = expect_json(tool_answer, "chat.completion")
     message = document["choices"][0]["message"]
-    assert message.get("tool_calls"), f"the answer made no tool call: {json.dumps(message)[:200]}"
+    if not message.get("tool_calls"):
+        pytest.skip(f"the answer made no tool call: {json.dumps(message)[:160]}")
     return message
 
 
-def _round_trip(tool_body, message, *, keep_reasoning=True):
-    assistant = {
-        k: message[k]
-        for k in ("role", "content", "tool_calls", "reasoning_content")
-        if k in message and (keep_reasoning or k != "reasoning_content")
-    }
-    results = [
-        {
-            "role": "tool",
-            "tool_call_id": call["id"],
-            "name": call["function"]["name"],
-            "content": json.dumps({"city": "Paris", "temperature": 21, "unit": "celsius"}),
-        }
-        for call in message["tool_calls"]
-    ]
-    body = copy.deepcopy(tool_body)
-    body["messages"] += [assistant, *results]
-    body["tool_choice"] = "none"  # documented for every model; the model now answers
-    body["max_completion_tokens"] = payloads.DEFAULT_MAX_TOKENS * 4
-    return body
+@pytest.mark.kimi_cost(shares="chat-tool-answer")
+@pytest.mark.kimi_rule("tools.call-made")
+def test_tool_call_made(tool_answer):
+    """Asked an explicit tool question with `auto`, the model calls the tool (its choice:
+    an observation)."""
+    document = expect_json(tool_answer, "chat.completion")
+    choice = document["choices"][0]
+    assert choice["message"].get("tool_calls"), (
+        f"no tool call for an explicit tool question (finish_reason {choice['finish_reason']!r})"
+    )
 
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
 @pytest.mark.kimi_each_model
+@pytest.mark.kimi_rule("tools.call-shape")
 def test_tool_call_conforms(tool_answer, tool_body):
     """finish_reason tool_calls; each call: id, type function, declared name, arguments
     that parse as JSON and validate against the tool's parameters schema."""
-    document = expect_json(tool_answer, "chat.completion")
-    choice = document["choices"][0]
+    message = _assistant_turn(tool_answer)
+    choice = expect_json(tool_answer, "chat.completion")["choices"][0]
     assert choice["finish_reason"] == "tool_calls", (
-        f"a request allowing a tool call for an explicit tool question should finish with "
-        f"'tool_calls', got {choice['finish_reason']!r}"
+        f"an answer carrying tool calls must finish with 'tool_calls', got "
+        f"{choice['finish_reason']!r}"
     )
-    problems = tool_call_problems(choice["message"].get("tool_calls"), tool_body["tools"])
+    problems = tool_call_problems(message.get("tool_calls"), tool_body["tools"])
     assert not problems, "tool calls:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.kimi_core
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
 @pytest.mark.kimi_each_model
+@pytest.mark.kimi_rule("tools.choice-auto")
 def test_tool_choice_auto_accepted(tool_answer):
     expect_json(tool_answer, "chat.completion")
 
 
-@pytest.mark.kimi_cost(shares="chat-tool-answer", chat=lambda m: [_round_trip_request(m)])
-def test_tool_result_round_trip(raw, tool_answer, tool_body):
-    """The tool result (`role: tool`, `tool_call_id`) after the assistant turn as it came
-    back (with its reasoning_content) is accepted, with tool_choice `none`."""
+# The round trip's answer, judged by two checks.
+ROUND_TRIP = pytest.mark.kimi_cost(shares=("chat-tool-answer", "chat-tool-round-trip"))
+
+
+@pytest.fixture
+def round_trip_answer(kimi_run, _session_cassette, tool_answer, tool_body):
+    """The tool result sent back after the assistant turn as it came back (with its
+    reasoning_content), with tool_choice `none` (shared: "chat-tool-round-trip")."""
     body = _round_trip(tool_body, _assistant_turn(tool_answer))
-    document = expect_json(raw.post("chat/completions", json=body), "chat.completion")
-    assert document["choices"][0]["finish_reason"] != "tool_calls", (
-        "tool_choice 'none' must not produce a tool call"
+    return chat_exchanges.shared(
+        kimi_run,
+        _session_cassette,
+        "chat-tool-round-trip",
+        lambda: kimi_run.target.http().post("chat/completions", json=body),
+    )
+
+
+@ROUND_TRIP
+@pytest.mark.kimi_rule("tools.round-trip")
+def test_tool_result_round_trip(round_trip_answer):
+    """The tool result (`role: tool`, `tool_call_id`) after the assistant turn is accepted."""
+    expect_json(round_trip_answer, "chat.completion")
+
+
+@ROUND_TRIP
+@pytest.mark.kimi_rule("tools.choice-none")
+def test_tool_choice_none_honoured(round_trip_answer):
+    """With tool_choice `none` the answer makes no tool call (OpenAI's meaning)."""
+    document = expect_json(round_trip_answer, "chat.completion")
+    choice = document["choices"][0]
+    assert choice["finish_reason"] != "tool_calls" and not choice["message"].get("tool_calls"), (
+        f"tool_choice 'none' produced a tool call: {json.dumps(choice)[:200]}"
     )
 
 
@@ -151,6 +152,7 @@ def test_tool_result_round_trip(raw, tool_answer, tool_body):
     chat=lambda m: [_round_trip_request(m, keep_reasoning=False)],
     skips=_not_thinking,
 )
+@pytest.mark.kimi_rule("tools.reasoning-kept", "error.envelope")
 def test_missing_reasoning_content_rejected(raw, tool_answer, tool_body, kimi_model):
     reason = _not_thinking(kimi_model)
     if reason:
@@ -167,6 +169,7 @@ def test_missing_reasoning_content_rejected(raw, tool_answer, tool_body, kimi_mo
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_named_request(m)], skips=_named_allowed)
+@pytest.mark.kimi_rule("tools.named-while-thinking", "error.envelope")
 def test_named_function_rejected_while_thinking(raw, kimi_model):
     reason = _named_allowed(kimi_model)
     if reason:
@@ -198,6 +201,7 @@ def _duplicate_name_request(model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_invalid_name_request(m)])
+@pytest.mark.kimi_rule("tools.function-name", "error.envelope")
 def test_invalid_function_name_rejected(raw, kimi_model):
     """A name starting with a digit and holding a space breaks every documented pattern."""
     body = _invalid_name_request(kimi_model)
@@ -210,6 +214,7 @@ def test_invalid_function_name_rejected(raw, kimi_model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_duplicate_name_request(m)])
+@pytest.mark.kimi_rule("tools.duplicate-name")
 def test_duplicate_function_name_rejected(raw, kimi_model):
     """Documented text: `function name ... is duplicated` (the name sits in the middle)."""
     body = _duplicate_name_request(kimi_model)
@@ -325,6 +330,7 @@ def _not_mfjs_request(model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_not_mfjs_request(m)])
+@pytest.mark.kimi_rule("tools.mfjs", "error.envelope")
 def test_non_mfjs_tool_schema_rejected(raw, kimi_model):
     """`type` beside `anyOf` (the schema of kimi-cli#2531) is not MFJS: the captured 400."""
     body = _not_mfjs_request(kimi_model)
@@ -341,12 +347,14 @@ def test_non_mfjs_tool_schema_rejected(raw, kimi_model):
 
 
 @RICH_ANSWER
+@pytest.mark.kimi_rule("request.valid-served")
 def test_rich_mfjs_tool_schema_accepted(rich_tool_answer):
     """anyOf, `$defs`/`$ref`, enums, nested objects, `title`: all MFJS, so accepted."""
     expect_json(rich_tool_answer, "chat.completion")
 
 
 @RICH_ANSWER
+@pytest.mark.kimi_rule("tools.call-shape")
 def test_rich_mfjs_tool_call_conforms(rich_tool_answer, rich_tool_body):
     """The call the model makes with that tool follows its schema (through the `$ref`s)."""
     choice = expect_json(rich_tool_answer, "chat.completion")["choices"][0]

@@ -63,6 +63,7 @@ def _image_body(model, url):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_image_body(m, _data_url())], skips=_no_images)
+@pytest.mark.kimi_rule("vision.data-url")
 def test_image_data_url_accepted(raw, vision_model):
     document = expect_json(
         raw.post("chat/completions", json=_image_body(vision_model, _data_url())),
@@ -72,6 +73,7 @@ def test_image_data_url_accepted(raw, vision_model):
 
 
 @pytest.mark.kimi_cost(chat=lambda m: [_image_body(m, PUBLIC_URL)], skips=_no_images)
+@pytest.mark.kimi_rule("vision.public-url", "error.envelope")
 def test_public_image_url_rejected(raw, vision_model):
     expect_error(
         raw.post("chat/completions", json=_image_body(vision_model, PUBLIC_URL)),

@@ -31,6 +31,7 @@ def _search(model):
 
 # The second request carries the search results back: priced with room for them.
 @pytest.mark.kimi_cost(chat=lambda m: [_search(m)] * 2, tokens=2048)
+@pytest.mark.kimi_rule("web-search.round-trip")
 def test_web_search_round_trip(raw, kimi_model):
     body = _search(kimi_model)
     document = expect_json(raw.post("chat/completions", json=body), "chat.completion")

@@ -24,6 +24,11 @@ def test_options_flags_and_pytest_arguments_are_forwarded():
     assert argv[4:] == ["--live", "--drift", "--model", "kimi-k3", "--rpm", "3", "-k", "chat", "-x"]
 
 
+def test_strict_is_the_plugins_strict_rules():
+    """pytest owns `--strict`; the command's `--strict` is the plugin's `--strict-rules`."""
+    assert parse("--strict")[4:] == ["--strict-rules"]
+
+
 def test_unknown_target_is_a_usage_error():
     with pytest.raises(SystemExit) as exit_:
         parse("--target", "prod")

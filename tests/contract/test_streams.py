@@ -136,6 +136,7 @@ BREAKAGES: dict[str, Breakage] = {
     "stream.one-finish": _set(4, ("choices", 0, "finish_reason"), "stop"),
     "stream.usage": _set(8, ("usage",), None),
     "stream.reasoning-first": _set(5, ("choices", 0, "delta", "reasoning_content"), "hmm"),
+    "stream.tool-call-fragments": _set(6, ("choices", 0, "delta", "tool_calls", 0, "id"), "x"),
 }
 
 
@@ -149,6 +150,45 @@ def test_every_rule_has_a_breakage() -> None:
     # `_reasoning_first` -> "stream.reasoning-first"; the schema rule keeps schema rule ids.
     ids = {"stream." + rule.__name__.strip("_").replace("_", "-") for rule in RULES}
     assert ids - {"stream.schema"} <= set(BREAKAGES)
+
+
+def _fragment_findings(chunks: list[Any]) -> list[str]:
+    found = stream_violations(parse(sse(chunks)))
+    return [f"{v.path}: {v.message}" for v in found if v.rule == "stream.tool-call-fragments"]
+
+
+FIRST = "events[5].choices[0].delta.tool_calls[0]"
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [
+        ("id", "the first fragment of tool call 0 lacks id"),
+        ("type", "the first fragment of tool call 0 lacks type"),
+        ("name", "the first fragment of tool call 0 lacks function.name"),
+        ("index", "no `index`"),
+    ],
+)
+def test_a_first_tool_call_fragment_carries_its_id_type_and_name(field: str, message: str) -> None:
+    chunks = good_chunks()
+    fragment = chunks[5]["choices"][0]["delta"]["tool_calls"][0]
+    del (fragment["function"] if field == "name" else fragment)[field]
+    assert _fragment_findings(chunks)[0] == f"{FIRST}: {message}"
+
+
+@pytest.mark.parametrize("field", ["id", "type", "name"])
+def test_later_tool_call_fragments_carry_only_arguments(field: str) -> None:
+    chunks = good_chunks()
+    later = chunks[7]["choices"][0]["delta"]["tool_calls"][0]
+    value = {"id": "functions.add:0", "type": "function", "name": "add"}[field]
+    (later["function"] if field == "name" else later)[field] = value
+    shown = "function.name" if field == "name" else field
+    assert _fragment_findings(chunks) == [
+        f"events[7].choices[0].delta.tool_calls[0]: a later fragment of tool call 0 repeats "
+        f"{shown} (only index and function.arguments follow the first)"
+    ]
+    del (later["function"] if field == "name" else later)[field]
+    assert stream_violations(parse(sse(chunks))) == []
 
 
 def test_event_after_done_is_reported_once_and_not_judged_as_a_chunk() -> None:

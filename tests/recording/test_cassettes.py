@@ -599,11 +599,20 @@ def test_assert_no_secrets_is_quiet_on_clean_files_and_refuses_a_non_directory(
 
 
 def _shipped_files() -> list[Path]:
+    """The shipped cassettes; none when they cannot be read (then the test below fails,
+    rather than the checks of every file being skipped for an empty parameter set)."""
     try:
         root = cassettes_dir()
     except UsageError:
         return []
     return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_the_shipped_cassettes_can_be_read() -> None:
+    root = cassettes_dir()  # a UsageError here says why they cannot be found
+    files = _shipped_files()
+    assert len([f for f in files if f.suffix == ".yaml"]) >= 40, (root, len(files))
+    assert (root / recording.PROVENANCE_FILE).is_file()
 
 
 @pytest.mark.parametrize("path", _shipped_files(), ids=lambda p: p.name)

@@ -229,14 +229,12 @@ def test_without_a_key_answers_pass_through_untouched():
 def test_our_own_broken_data_is_an_error_not_conformance():
     from conformance.errors import UsageError
 
-    try:
+    with pytest.raises(UsageError) as ours:
         try:
             json.loads("{")
         except ValueError:
             raise UsageError("schema balance.json is not valid JSON") from None
-    except UsageError as exc:
-        assert categorize(exc) == "error"
-    try:
+    assert categorize(ours.value) == "error"
+    with pytest.raises(ValueError) as theirs:
         json.loads("{")
-    except ValueError as exc:
-        assert categorize(exc) == "conformance"  # the server's body, parsed by the SDK
+    assert categorize(theirs.value) == "conformance"  # the server's body, parsed by the SDK

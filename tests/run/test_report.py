@@ -6,6 +6,7 @@ import pytest
 
 from conformance.run.report import (
     CheckResult,
+    Observation,
     Report,
     github_annotations,
     write_json,
@@ -34,7 +35,7 @@ def test_json_has_integer_totals_and_one_entry_per_check(tmp_path):
     write_json(report, tmp_path / "r.json")
     data = json.loads((tmp_path / "r.json").read_text())
     assert (data["requests"], data["tokens"]) == (3, 40)
-    assert data["totals"] == {"passed": 1, "skipped": 0, "failed": 1, "error": 0}
+    assert data["totals"] == {"passed": 1, "observed": 0, "skipped": 0, "failed": 1, "error": 0}
     assert [(c["id"], c["endpoint"], c["outcome"], c["reason"]) for c in data["checks"]] == [
         ("test_a.py::a", "GET /models", "passed", ""),
         ("test_a.py::b", "GET /models", "failed", "bad"),
@@ -156,3 +157,82 @@ def test_the_matrix_has_a_model_column(tmp_path):
     data = report.to_json()
     assert data["models"] == ["kimi-k3", "kimi-k2.6"]
     assert {c["check"]: c["model"] for c in data["checks"]}["test_auth"] is None
+
+
+def _observed(report, followed, what):
+    check = "test_partial_mode_with_json_object_rejected"
+    report.record(
+        result(
+            "observed",
+            check=check,
+            reason=("followed" if followed else "differs") + " (partial.with-json-object)",
+            rules=["partial.with-json-object"],
+            level="advice",
+        )
+    )
+    report.observe(
+        Observation(f"test_a.py::{check}", "partial.with-json-object", "advice", followed, what)
+    )
+
+
+def test_observations_are_shown_apart_from_failures(tmp_path):
+    report = Report()
+    report.record(result("passed", check="fine", rules=["chat.completion"], level="documented"))
+    _observed(report, False, "expected 400, got 200")
+    lines = report.to_terminal()
+    row = next(line for line in lines if "test_partial_mode_with_json_object_rejected" in line)
+    assert "observed (advice)" in row and "differs (partial.with-json-object)" in row
+    assert (
+        "observations: 1 advice/inferred rules not followed "
+        "(not failures; --strict-rules fails them)" in lines
+    )
+    assert lines[-1] == "1 passed, 1 observed"
+    write_json(report, tmp_path / "r.json")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["totals"]["observed"] == 1 and data["totals"]["failed"] == 0
+    assert data["observations"] == [
+        {
+            "check": "test_a.py::test_partial_mode_with_json_object_rejected",
+            "rule": "partial.with-json-object",
+            "level": "advice",
+            "followed": False,
+            "what": "expected 400, got 200",
+        }
+    ]
+    assert data["checks"][1]["rules"] == ["partial.with-json-object"]
+    assert data["checks"][1]["level"] == "advice" and data["checks"][1]["kind"] == "api"
+    write_markdown(report, tmp_path / "r.md")
+    markdown = (tmp_path / "r.md").read_text()
+    assert "🔎 observed (advice)" in markdown
+    assert "- partial.with-json-object (advice) test_a.py::" in markdown
+
+
+def test_observations_the_server_followed_are_not_listed_as_differing():
+    report = Report()
+    _observed(report, True, "followed")
+    assert report.differing() == []
+    assert not any(line.startswith("observations:") for line in report.to_terminal())
+
+
+def test_observations_are_warnings_on_github_unless_strict():
+    report = Report()
+    _observed(report, False, "expected 400, got 200")
+    assert github_annotations(report) == [
+        "::warning title=observation%3A partial.with-json-object (advice)::"
+        "test_a.py::test_partial_mode_with_json_object_rejected: expected 400, got 200"
+    ]
+    report.strict = True
+    assert github_annotations(report) == []  # under --strict the check failed instead
+
+
+def test_observations_survive_the_xdist_merge():
+    one, two = Report(strict=True), Report(strict=True)
+    _observed(one, False, "expected 400, got 200")
+    two.observe(Observation("test_b.py::x", "tools.orphan-message", "inferred", True, "followed"))
+    merged = Report.merge([Report.from_json(part.to_json()) for part in (one, two)])
+    assert merged.strict is True
+    assert [(o.rule, o.followed) for o in merged.observations] == [
+        ("partial.with-json-object", False),
+        ("tools.orphan-message", True),
+    ]
+    assert merged.checks["test_a.py::test_partial_mode_with_json_object_rejected"].level == "advice"

@@ -107,11 +107,30 @@ def failed(outcomes: dict[str, Any]) -> set[str]:
     return {name for name, check in outcomes.items() if check["outcome"] in ("failed", "error")}
 
 
-def assert_caught(name: str, outcomes: dict[str, Any], must_fail: set[str], must_pass: str) -> None:
-    """Mutation `name` made every check in `must_fail` fail, as a conformance failure,
-    while the unrelated `must_pass` still passed."""
-    caught = failed(outcomes)
-    assert must_fail <= caught, f"{name}: not caught by {must_fail - caught}"
-    assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should still pass"
+def select(*checks: str) -> tuple[str, str]:
+    """`-k` arguments running just these checks (parametrized ones with all their cases)."""
+    return ("-k", " or ".join(sorted({check.split("[")[0] for check in checks})))
+
+
+def assert_caught(
+    name: str, outcomes: dict[str, Any], must_fail: set[str], must_pass: str, *, rule: str
+) -> None:
+    """Mutation `name` broke the one rule `rule`: every check in `must_fail` names it and
+    reported it (a conformance failure for a documented or captured rule; an observation
+    that differs for an advice or inferred one, never a failure), while the unrelated
+    `must_pass` still passed."""
+    from conformance.contract.evidence import RULES
+
+    assert must_fail, f"{name}: no check named"
     for check in must_fail:
-        assert outcomes[check]["category"] in ("conformance", None), outcomes[check]
+        entry = outcomes.get(check)
+        assert entry is not None, f"{name}: {check} did not run: {sorted(outcomes)}"
+        assert rule in entry["rules"], f"{name}: {check} applies {entry['rules']}, not {rule}"
+        if RULES[rule].fails_run:
+            assert (entry["outcome"], entry["category"]) == ("failed", "conformance"), (
+                f"{name}: {check} should fail as a conformance failure: {entry}"
+            )
+        else:
+            assert entry["outcome"] == "observed", f"{name}: {check} should be observed: {entry}"
+            assert entry["reason"].startswith(f"differs ({rule})"), entry
+    assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should still pass"

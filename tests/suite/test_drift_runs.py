@@ -31,3 +31,25 @@ def test_breaking_drift_fails_a_run_whose_checks_pass(run_suite):
     text = result.stdout.str()
     assert "breaking" in text and "context_length" in text
     assert "additive" in text and "display_name" in text
+
+
+def test_observations_are_fed_to_drift_and_never_break_the_gate(run_suite, pytester):
+    """The docs-only stand-in accepts partial mode with json_object (advice): its answer
+    changes from the baseline's 400 to a 200, reported as an observation, not as breaking
+    drift; `--strict-rules` fails the check instead."""
+    import json
+
+    from tests.suite.standin import docs_only
+
+    select = ("-k", "test_partial_mode_with_json_object_rejected or test_balance_conforms")
+    with mutant(docs_only) as running:
+        result, outcomes = run_suite(running, "--drift", *select)
+    drift = json.loads((pytester.path / "report.json").read_text())["drift"]
+    assert outcomes["test_partial_mode_with_json_object_rejected"]["outcome"] == "observed"
+    assert drift and not [c for c in drift if c["severity"] == "breaking"], drift
+    seen = [c for c in drift if c["severity"] == "observation"]
+    assert any("status 400 -> 200" in c["what"] for c in seen), seen
+    assert any(
+        c["source"] == "observations" and "partial.with-json-object" in c["what"] for c in seen
+    )
+    assert result.ret == 0

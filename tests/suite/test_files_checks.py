@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from conformance.emulator.http import json_response
-from tests.suite.conftest import failed, mutant
+from tests.suite.conftest import assert_caught, failed, mutant
 from tests.suite.files_helpers import FILE_CHECKS, leftover_files, patch_where
 
 LIFECYCLE = "test_file_lifecycle"
@@ -98,54 +98,87 @@ def _upload_400_without_envelope(request, handle):
     return response
 
 
-def _both(first, second):
-    return lambda request, handle: first(request, lambda r: second(r, handle))
+def _not_found_typed_otherwise(request, handle):
+    response = handle(request)
+    if request.method == "GET" and response.status == 404:
+        document = json.loads(response.body)
+        document["error"]["type"] = "not_found_error"
+        response.body = json.dumps(document).encode()
+    return response
 
 
 MUTATIONS = {
-    # id: (mutation, {check that must fail: fragment of its reason}, check that must pass)
-    "bytes-miscounted-and-any-purpose-accepted": (
-        _both(patch_where("POST", "/files", _bytes_off_by_one), _accept_any_purpose),
-        {LIFECYCLE: "bytes is", UNKNOWN_PURPOSE: "expected 400"},
+    # id: (mutation, the one rule it breaks, {check that must report it: fragment of its
+    # reason}, check that must pass)
+    "bytes-miscounted": (
+        patch_where("POST", "/files", _bytes_off_by_one),
+        "files.lifecycle",
+        {LIFECYCLE: "bytes is"},
         EMPTY,
     ),
-    "created-at-in-milliseconds-and-empty-file-accepted": (
-        _both(patch_where("POST", "/files", _created_at_in_ms), _accept_empty_file),
-        {LIFECYCLE: "created_at", EMPTY: "expected 400"},
+    "any-purpose-accepted": (
+        _accept_any_purpose,
+        "files.upload-rejected",
+        {UNKNOWN_PURPOSE: "expected 400"},
+        EMPTY,
+    ),
+    "created-at-in-milliseconds": (
+        patch_where("POST", "/files", _created_at_in_ms),
+        "files.lifecycle",
+        {LIFECYCLE: "created_at"},
+        UNKNOWN_PURPOSE,
+    ),
+    "empty-file-accepted": (
+        _accept_empty_file,
+        "files.upload-rejected",
+        {EMPTY: "expected 400"},
         UNKNOWN_PURPOSE,
     ),
     "undocumented-status": (
         patch_where("POST", "/files", _undocumented_status),
+        "files.lifecycle",
         {LIFECYCLE: "not documented"},
         EMPTY,
     ),
     "list-omits-the-file": (
         patch_where("GET", "/files", _list_nothing),
+        "files.lifecycle",
         {LIFECYCLE: "does not list"},
         EMPTY,
     ),
     "get-answers-another-object": (
         patch_where("GET", ONE_FILE, _other_filename),
+        "files.lifecycle",
         {LIFECYCLE: "differs from the upload"},
         UNKNOWN_PURPOSE,
     ),
     "content-is-not-the-text": (
         _content_is_something_else,
+        "files.lifecycle",
         {LIFECYCLE: "does not return the uploaded text"},
         EMPTY,
     ),
     "delete-says-not-deleted": (
         patch_where("DELETE", ONE_FILE, _not_deleted),
+        "files.lifecycle",
         {LIFECYCLE: "deleted: true"},
         EMPTY,
     ),
     "delete-keeps-the-file": (
         _delete_keeps_the_file,
+        "files.lifecycle",
         {LIFECYCLE: "expected 404"},
+        EMPTY,
+    ),
+    "not-found-typed-otherwise": (
+        _not_found_typed_otherwise,
+        "files.not-found",
+        {LIFECYCLE: "resource_not_found_error"},
         EMPTY,
     ),
     "rejections-without-envelope": (
         _upload_400_without_envelope,
+        "error.envelope",
         {UNKNOWN_PURPOSE: "error", EMPTY: "error"},
         LIFECYCLE,
     ),
@@ -156,15 +189,13 @@ SERVER_KEEPS_FILES = {"delete-keeps-the-file"}
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_check_catches_violation(run_suite, name):
-    mutation, must_fail, must_pass = MUTATIONS[name]
+    mutation, rule, must_fail, must_pass = MUTATIONS[name]
     with mutant(mutation) as running:
         _, outcomes = run_suite(running, *FILE_CHECKS)
         left = leftover_files(running)
-    assert set(must_fail) <= failed(outcomes), f"{name}: not caught: {outcomes}"
+    assert_caught(name, outcomes, set(must_fail), must_pass, rule=rule)
     for check, fragment in must_fail.items():
-        assert outcomes[check]["category"] == "conformance", outcomes[check]
         assert fragment in outcomes[check]["reason"], (check, outcomes[check]["reason"])
-    assert outcomes[must_pass]["outcome"] == "passed", f"{name}: {must_pass} should pass"
     if name not in SERVER_KEEPS_FILES:
         assert left == [], f"{name}: the failing check left files behind: {left}"
 
@@ -180,11 +211,15 @@ def _files_not_paged(request, handle):
 
 @pytest.mark.parametrize("pages", [True, False], ids=["pages", "does-not-page"])
 def test_file_paging_is_an_observation_not_a_failure(run_suite, pytester, pages):
-    """Paging is undocumented: a server that ignores `after` passes the lifecycle check,
-    and the report notes that the SDK's auto-pagination would never end."""
+    """Paging is undocumented (inferred): a server that ignores `after` passes the
+    lifecycle check, and the report observes that the SDK's auto-pagination would never
+    end; with --strict-rules that observation fails the check."""
+    args = ("-k", LIFECYCLE, "-p", "no:hypothesispytest")
     with mutant(None if pages else _files_not_paged) as running:
-        _, outcomes = run_suite(running, "-k", LIFECYCLE, "-p", "no:hypothesispytest")
+        _, outcomes = run_suite(running, *args)
+        observations = json.loads((pytester.path / "report.json").read_text())["observations"]
+        _, strict = run_suite(running, *args, "--strict-rules")
     assert outcomes[LIFECYCLE]["outcome"] == "passed", outcomes[LIFECYCLE]
-    notes = json.loads((pytester.path / "report.json").read_text())["notes"]
-    noted = any("GET /files does not page" in note for note in notes)
-    assert noted is not pages, notes
+    assert [(o["rule"], o["followed"]) for o in observations] == [("files.paging", pages)]
+    assert ("GET /files does not page" in observations[0]["what"]) is not pages
+    assert strict[LIFECYCLE]["outcome"] == ("passed" if pages else "failed"), strict[LIFECYCLE]

@@ -13,14 +13,8 @@ from conformance.contract.sse import SSEDecoder, parse
 from conformance.contract.streams import stream_violations
 from conformance.emulator.core import DEFAULT_KEY, Emulator
 from conformance.emulator.http import Request
-from tests.suite.chat_helpers import (
-    DEEP_CHAT,
-    chat_body,
-    combine,
-    edit_stream,
-    is_tool_stream,
-)
-from tests.suite.conftest import assert_caught, failed, mutant, patch_json
+from tests.suite.chat_helpers import DEEP_CHAT, chat_body, edit_stream, is_tool_stream
+from tests.suite.conftest import assert_caught, failed, mutant, patch_json, select
 
 
 def test_conforming_server_passes_every_deep_chat_check(run_suite):
@@ -36,26 +30,50 @@ def _chunks(events):
     return [e for e in events if isinstance(e, dict)]
 
 
-def _ids_roles_done(body, events):
-    if not is_tool_stream(body):
-        return events
-    chunks = _chunks(events)
-    chunks[1]["id"] = "chatcmpl-0000000000000000000000ff"
-    chunks[2]["choices"][0]["delta"]["role"] = "assistant"
+def _tool_stream(change):
+    """A stream mutation applied to the shared tool-call stream only."""
+
+    def apply(body, events):
+        return change(events) if is_tool_stream(body) else events
+
+    return edit_stream(apply)
+
+
+def _done_missing(events):
     return [e for e in events if e != "[DONE]"]
 
 
-def _finish_twice_late_reasoning_bad_object(body, events):
-    if not is_tool_stream(body):
-        return events
-    chunks = _chunks(events)
-    chunks[0]["object"] = "chat.completion"
-    chunks[2]["choices"][0]["finish_reason"] = "tool_calls"
-    finish = max(
+def _id_changes(events):
+    _chunks(events)[1]["id"] = "chatcmpl-0000000000000000000000ff"
+    return events
+
+
+def _role_repeated(events):
+    _chunks(events)[2]["choices"][0]["delta"]["role"] = "assistant"
+    return events
+
+
+def _bad_object(events):
+    _chunks(events)[0]["object"] = "chat.completion"
+    return events
+
+
+def _finishes_twice(events):
+    _chunks(events)[2]["choices"][0]["finish_reason"] = "tool_calls"
+    return events
+
+
+def _finish_index(events):
+    return max(
         i
         for i, e in enumerate(events)
         if isinstance(e, dict) and e["choices"] and e["choices"][0]["finish_reason"]
     )
+
+
+def _late_reasoning(events):
+    """Reasoning after the tool call, just before the finish chunk."""
+    finish = _finish_index(events)
     late = json.loads(json.dumps(events[finish]))
     late["choices"][0].update(delta={"reasoning_content": "late thought"}, finish_reason=None)
     late.pop("usage", None)
@@ -75,9 +93,13 @@ def _no_usage(body, events):
     return out
 
 
-def _broken_stream_arguments(body, events):
-    if not is_tool_stream(body):
-        return events
+def _usage_in_the_choice_only(body, events):
+    """The captured Kimi shape: usage in the finish chunk's choice, no trailing
+    `choices: []` chunk although include_usage asked for it."""
+    return [e for e in events if not (isinstance(e, dict) and e.get("choices") == [])]
+
+
+def _broken_stream_arguments(events):
     fragments = [
         call["function"]
         for e in _chunks(events)
@@ -89,6 +111,33 @@ def _broken_stream_arguments(body, events):
     return events
 
 
+def _fragments_repeat_the_id(events):
+    first = {}
+    for chunk in _chunks(events):
+        deltas = [c["delta"] for c in chunk["choices"]]
+        for call in [call for delta in deltas for call in delta.get("tool_calls") or []]:
+            if "id" in call:
+                first = call
+            elif first:
+                call["id"] = first["id"]
+    return events
+
+
+def _text_reasoning_after_content(body, events):
+    """In the thinking text stream (no tools): one reasoning delta moved after the text."""
+    if body.get("tools") or not body.get("stream"):
+        return events
+    reasoning = [
+        i
+        for i, e in enumerate(events)
+        if isinstance(e, dict) and any(c["delta"].get("reasoning_content") for c in e["choices"])
+    ]
+    if not reasoning:
+        return events
+    moved = events.pop(reasoning[0])
+    return [*events[: _finish_index(events)], moved, *events[_finish_index(events) :]]
+
+
 def _prompt_tokens_differ(request, document):
     body = chat_body(request)
     if body and body.get("tools") and not body.get("stream"):
@@ -96,48 +145,122 @@ def _prompt_tokens_differ(request, document):
         document["usage"]["total_tokens"] += 1
 
 
+def _no_reasoning_unstreamed(request, document):
+    body = chat_body(request)
+    if body and body.get("tools") and not body.get("stream"):
+        document["choices"][0]["message"].pop("reasoning_content", None)
+
+
+def _sdk_stream_other_model(body, events):
+    if body.get("tools"):
+        return events
+    for chunk in _chunks(events):
+        chunk["model"] = "kimi-k3"
+    return events
+
+
+def _no_request_id(request, handle):
+    response = handle(request)
+    if request.path == "/chat/completions":
+        response.headers.pop("msh-request-id", None)
+    return response
+
+
 S = "test_stream_"
+TOOLS = f"{S}tool_calls_reassemble"
 MUTATIONS = {
-    # mutation id: (mutation, checks that must fail, a check that must still pass)
-    "content-type-done-ids-roles": (
-        edit_stream(_ids_roles_done, headers={"content-type": "application/json"}),
-        {f"{S}content_type", f"{S}framing", f"{S}ids_constant", f"{S}role_only_first"},
-        f"{S}tool_calls_reassemble",
+    # mutation id: (mutation, the one rule it breaks, checks that must report it, a check
+    # that must still pass)
+    "content-type-json": (
+        edit_stream(lambda body, events: events, headers={"content-type": "application/json"}),
+        "stream.content-type",
+        {f"{S}content_type"},
+        TOOLS,
     ),
-    "schema-finish-twice-late-reasoning": (
-        edit_stream(_finish_twice_late_reasoning_bad_object),
-        {f"{S}chunks_conform", f"{S}one_finish_per_choice", f"{S}reasoning_first"},
+    "done-missing": (_tool_stream(_done_missing), "stream.framing", {f"{S}framing"}, TOOLS),
+    "id-changes": (_tool_stream(_id_changes), "stream.constant-id", {f"{S}ids_constant"}, TOOLS),
+    "role-repeated": (
+        _tool_stream(_role_repeated),
+        "stream.role-first",
+        {f"{S}role_only_first"},
+        TOOLS,
+    ),
+    "chunk-object-wrong": (
+        _tool_stream(_bad_object),
+        "stream.chunk",
+        {f"{S}chunks_conform"},
         f"{S}framing",
     ),
-    "usage-missing-from-streams": (
-        edit_stream(_no_usage),
-        {
-            f"{S}usage",
-            f"{S}parity",
-            "test_sdk_stream",
-            "test_estimate_agrees_with_prompt_tokens",
-        },
+    "finishes-twice": (
+        _tool_stream(_finishes_twice),
+        "stream.one-finish",
+        {f"{S}one_finish_per_choice"},
         f"{S}framing",
     ),
-    "stream-arguments-broken-and-parity": (
-        combine(
-            edit_stream(_broken_stream_arguments),
-            patch_json("/chat/completions", _prompt_tokens_differ),
-        ),
-        {f"{S}tool_calls_reassemble", f"{S}parity"},
+    "reasoning-after-tool-call": (
+        _tool_stream(_late_reasoning),
+        "stream.reasoning-first",
+        {f"{S}reasoning_first[tool-call]"},
+        f"{S}framing",
+    ),
+    "text-reasoning-after-content": (
+        edit_stream(_text_reasoning_after_content),
+        "stream.reasoning-first",
+        {f"{S}reasoning_first[text]"},
+        f"{S}reasoning_first[tool-call]",
+    ),
+    "fragments-repeat-the-id": (
+        _tool_stream(_fragments_repeat_the_id),
+        "stream.tool-call-fragments",
+        {f"{S}tool_call_fragments"},
+        f"{S}framing",
+    ),
+    "usage-missing-from-streams": (edit_stream(_no_usage), "stream.usage", {f"{S}usage"}, TOOLS),
+    "usage-in-the-choice-only": (
+        edit_stream(_usage_in_the_choice_only),
+        "stream.include-usage-chunk",
+        {f"{S}include_usage_chunk"},
+        f"{S}usage",  # the documented alternative still passes
+    ),
+    "stream-arguments-broken": (
+        _tool_stream(_broken_stream_arguments),
+        "stream.tool-calls-reassemble",
+        {TOOLS},
         "test_tool_call_conforms",
+    ),
+    "prompt-tokens-differ": (
+        patch_json("/chat/completions", _prompt_tokens_differ),
+        "stream.prompt-parity",
+        {f"{S}prompt_tokens_parity"},
+        TOOLS,
+    ),
+    "no-reasoning-unstreamed": (
+        patch_json("/chat/completions", _no_reasoning_unstreamed),
+        "stream.shape-parity",
+        {f"{S}shape_parity"},
+        f"{S}prompt_tokens_parity",
+    ),
+    "request-id-missing": (
+        _no_request_id,
+        "headers.request-id",
+        {"test_request_id_header[streamed]", "test_request_id_header[not-streamed]"},
+        TOOLS,
+    ),
+    "sdk-stream-other-model": (
+        edit_stream(_sdk_stream_other_model),
+        "stream.sdk",
+        {"test_sdk_stream"},
+        TOOLS,
     ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_streaming_check_catches_violation(run_suite, name):
-    mutation, must_fail, must_pass = MUTATIONS[name]
+    mutation, rule, must_fail, must_pass = MUTATIONS[name]
     with mutant(mutation) as running:
-        _, outcomes = run_suite(
-            running, "-k", "test_streaming or test_token_estimate or test_tool_call_conforms"
-        )
-    assert_caught(name, outcomes, must_fail, must_pass)
+        _, outcomes = run_suite(running, *select(*must_fail, must_pass))
+    assert_caught(name, outcomes, must_fail, must_pass, rule=rule)
 
 
 # --- our SSE parser on the emulator's real stream, framed four ways -------------------
