@@ -66,3 +66,14 @@ def batch_count(running: Any) -> int:
     store = running.emulator.batches
     with store._lock:  # a read-only look at the emulator after the run
         return len(store._batches)
+
+
+def not_found_typed_otherwise(request: Request, handle: Callable[[Request], Response]) -> Response:
+    """A mutation: every 404 with another `error.type` than the documented
+    `resource_not_found_error`."""
+    response = handle(request)
+    if request.method == "GET" and response.status == 404:
+        document = json.loads(response.body)
+        document["error"]["type"] = "not_found_error"
+        response.body = json.dumps(document).encode()
+    return response

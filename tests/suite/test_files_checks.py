@@ -10,7 +10,12 @@ import pytest
 
 from conformance.emulator.http import json_response
 from tests.suite.conftest import assert_caught, failed, mutant
-from tests.suite.files_helpers import FILE_CHECKS, leftover_files, patch_where
+from tests.suite.files_helpers import (
+    FILE_CHECKS,
+    leftover_files,
+    not_found_typed_otherwise,
+    patch_where,
+)
 
 LIFECYCLE = "test_file_lifecycle"
 UNKNOWN_PURPOSE = "test_file_upload_rejected[unknown-purpose]"
@@ -98,15 +103,6 @@ def _upload_400_without_envelope(request, handle):
     return response
 
 
-def _not_found_typed_otherwise(request, handle):
-    response = handle(request)
-    if request.method == "GET" and response.status == 404:
-        document = json.loads(response.body)
-        document["error"]["type"] = "not_found_error"
-        response.body = json.dumps(document).encode()
-    return response
-
-
 MUTATIONS = {
     # id: (mutation, the one rule it breaks, {check that must report it: fragment of its
     # reason}, check that must pass)
@@ -171,7 +167,7 @@ MUTATIONS = {
         EMPTY,
     ),
     "not-found-typed-otherwise": (
-        _not_found_typed_otherwise,
+        not_found_typed_otherwise,
         "files.not-found",
         {LIFECYCLE: "resource_not_found_error"},
         EMPTY,
