@@ -44,11 +44,21 @@ def check_id(item: Any) -> str:
 
 
 def group_of(item: Any) -> str:
-    if item.get_closest_marker("kimi_fuzz"):
+    """`core`, `deep` or `fuzz`. A check whose rules are all advice or inferred
+    (`conformance.contract.evidence`) can only report an observation, never fail the run:
+    it runs last with the fuzz properties, on what the checks that can fail leave."""
+    if item.get_closest_marker("kimi_fuzz") or _observation_only(item):
         return "fuzz"
     if item.get_closest_marker("kimi_core"):
         return "core"
     return "deep"
+
+
+def _observation_only(item: Any) -> bool:
+    from conformance.contract.evidence import RULES
+
+    rules = [str(a) for marker in item.iter_markers("kimi_rule") for a in marker.args]
+    return bool(rules) and all(r in RULES and not RULES[r].fails_run for r in rules)
 
 
 def _cost_marker(item: Any) -> Any:
