@@ -76,6 +76,7 @@ def _assistant_turn(tool_answer):
 
 
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
+@pytest.mark.kimi_each_model
 @pytest.mark.kimi_rule("tools.call-made")
 def test_tool_call_made(tool_answer):
     """Asked an explicit tool question with `auto`, the model calls the tool (its choice:
@@ -124,7 +125,7 @@ def round_trip_answer(kimi_run, _session_cassette, tool_answer, tool_body):
     return chat_exchanges.shared(
         kimi_run,
         _session_cassette,
-        "chat-tool-round-trip",
+        f"chat-tool-round-trip[{tool_body['model']}]",
         lambda: kimi_run.target.http().post("chat/completions", json=body),
     )
 
