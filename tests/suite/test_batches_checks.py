@@ -120,7 +120,7 @@ def _counts_exceed_total(request, document):
         document["request_counts"]["completed"] = document["request_counts"]["total"] + 1
 
 
-MUTATIONS: dict[str, tuple[Any, Any, str, dict[str, str], str | None]] = {
+MUTATIONS: dict[str, tuple[Any, Any, str, dict[str, str], str]] = {
     # id: (server mutation, in-process emulator patch, the one rule it breaks,
     #      {check that must report it: reason fragment}, check that must pass)
     "cancel-ignored": (
