@@ -285,6 +285,7 @@ REQUEST_ID = "msh-request-id"
 
 
 @pytest.mark.kimi_each_model
+@pytest.mark.usefixtures("kimi_model")  # the answers it reads are per model
 @pytest.mark.kimi_rule("headers.request-id")
 @pytest.mark.parametrize(
     "answer",

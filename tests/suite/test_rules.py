@@ -43,9 +43,9 @@ def test_every_shipped_check_names_registered_rules(pytester: Any) -> None:
     local = {item.name for item in items if item.get_closest_marker("kimi_local")}
     assert local == {  # the checks that send nothing
         "test_base_url_is_official",
-        "test_gateway_id_refused_before_sending[aimlapi]",
-        "test_gateway_id_refused_before_sending[openrouter]",
-        "test_gateway_id_refused_before_sending[together]",
+        "test_gateway_id_refused_before_sending[kimi-k2.6-aimlapi]",
+        "test_gateway_id_refused_before_sending[kimi-k2.6-openrouter]",
+        "test_gateway_id_refused_before_sending[kimi-k2.6-together]",
     }
 
 
