@@ -201,6 +201,36 @@ def live_figures(quick: bool) -> list[Figure]:
     return figures
 
 
+def model_figures(_quick: bool) -> list[Figure]:
+    """The model matrix on the live path: `--models all` and what each extra model adds."""
+    out, cmd = _script("models", [])
+    full, _, smoke = out.partition("== smoke")
+    figures: list[Figure] = []
+    for label, block in (("full", full), ("smoke", smoke)):
+        figures += [
+            Figure(f"live run --models all ({label}, default caps): requests, tokens, cap skips",
+                   _pick(block, r"^--models all, default caps\s+(\d+) requests\s+(\d+) tokens"
+                                r".*?\((\d+) for the caps\)",
+                         "{0} requests, {1} tokens, {2} skipped for the caps"), cmd),
+            Figure(f"live run: each extra model ({label})",
+                   _pick(block, r"^each extra model: at most (\d+) requests, (\d+) tokens",
+                         "at most {0} requests, {1} tokens"), cmd),
+        ]  # fmt: skip
+    return figures
+
+
+def evidence_figures(_quick: bool) -> list[Figure]:
+    """Rules by evidence level, and what a server following only the docs fails."""
+    out, cmd = _script("evidence", [])
+    return [
+        Figure("rules by evidence level", _pick(out, r"^rules: (\d+ \(.*?\))"), cmd),
+        Figure("docs-only stand-in, live path: failed checks (default; --strict-rules)",
+               _pick(out, r"^docs-only stand-in, default: .*?(\d+) failed", "{0}") + "; "
+               + _pick(out, r"^docs-only stand-in, --strict-rules: .*?(\d+) failed", "{0}")
+               + " (the loopback base URL among them)", cmd),
+    ]  # fmt: skip
+
+
 SECTIONS = {
     "plugin": plugin_figures,
     "validation": validation_figures,
@@ -210,6 +240,8 @@ SECTIONS = {
     "mfjs": mfjs_figures,
     "run": run_cost_figures,
     "live": live_figures,
+    "models": model_figures,
+    "evidence": evidence_figures,
 }
 
 

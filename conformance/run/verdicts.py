@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 LOCAL = "local"
 
 
-def _endpoint(item: pytest.Item) -> str:
+def endpoint(item: pytest.Item) -> str:
+    """What a check exercises, as the matrix shows it: `local` for a check that sends
+    nothing, else its `kimi_endpoint` (e.g. `POST /chat/completions`) or its module."""
     if item.get_closest_marker("kimi_local") is not None:
         return LOCAL
     marker = item.get_closest_marker("kimi_endpoint")
@@ -146,7 +148,7 @@ def judge(
     run.report.record(
         CheckResult(
             id=check_id,
-            endpoint=_endpoint(item),
+            endpoint=endpoint(item),
             check=item.name,
             outcome=outcome,
             category=category,
@@ -157,7 +159,7 @@ def judge(
             model=_model(item),
             rules=rules,
             level=level,
-            kind="local" if _endpoint(item) == LOCAL else "api",
+            kind="local" if endpoint(item) == LOCAL else "api",
         )
     )
 

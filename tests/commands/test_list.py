@@ -32,11 +32,29 @@ def test_lists_every_check_with_its_endpoint(capsys: pytest.CaptureFixture[str])
     assert all(c["endpoint"] for c in checks)
     (web,) = [c for c in checks if c["id"].startswith("test_web_search.py")][:1]
     assert "--web-search" in web["skipped"]
+    assert balance["rules"] == ["balance.document"] and balance["evidence"] == ["documented"]
+    assert balance["kind"] == "api"
     assert main(["list"]) == 0
     text = capsys.readouterr().out
     assert text.splitlines()[0].split() == ["endpoint", "check", "evidence", "cost"]
     assert "core: 1 req, <=0 tok, shares balance" in text
     assert text.rstrip().endswith(f"{len(checks)} checks")
+
+
+def test_evidence_and_local_checks_read_as_the_matrix_shows_them(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    by_id = {c["id"]: c for c in _listed(capsys)}
+    advice = by_id["test_modes.py::test_partial_mode_with_json_object_rejected[kimi-k2.6]"]
+    assert advice["evidence"] == ["advice"]  # the docs say "do not mix": an observation
+    guard = by_id["test_gateway_ids.py::test_gateway_id_refused_before_sending[kimi-k2.6-together]"]
+    assert guard["kind"] == "local" and guard["endpoint"] == "local"  # sends nothing
+    sent = by_id["test_gateway_ids.py::test_gateway_id_rejected_by_api[kimi-k2.6]"]
+    assert sent["kind"] == "api" and sent["endpoint"] == "POST /chat/completions"
+    assert sent["evidence"] == ["documented", "documented"]  # one level a rule
+    assert main(["list", "-k", "test_gateway_id_rejected_by_api"]) == 0
+    row = capsys.readouterr().out.splitlines()[1].split()
+    assert row[3] == "documented"  # each level once in the table
 
 
 def test_k_and_plugin_options_select(capsys: pytest.CaptureFixture[str]) -> None:
