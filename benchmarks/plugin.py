@@ -23,7 +23,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 # As after `pip install`, which compiles every module: a PYTHONDONTWRITEBYTECODE in the
 # environment (this sandbox sets it) would make every run compile the plugin afresh and
 # charge that compile to it (8 ms instead of 1 ms for plugin.py).
@@ -91,7 +90,10 @@ def main() -> None:
         pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         _time(pytest, project, INSTALLED)  # warm-up: the bytecode cache
         _import_cost()
-        loaded, unloaded, loaded_cpu, unloaded_cpu = [], [], [], []
+        loaded: list[float] = []
+        unloaded: list[float] = []
+        loaded_cpu: list[float] = []
+        unloaded_cpu: list[float] = []
         for _ in range(args.runs):
             for argv, wall, cpu in (
                 (pytest, loaded, loaded_cpu),

@@ -80,12 +80,16 @@ def plugin_figures(quick: bool) -> list[Figure]:
     return [
         Figure(
             "plugin overhead on an unrelated 50-test run (wall; CPU time)",
-            _pick(out, r"plugin overhead\s+(.+)$") + "; "
+            _pick(out, r"plugin overhead\s+(.+)$")
+            + "; "
             + _pick(out, r"plugin overhead, CPU time (.+)$"),
             cmd,
         ),
-        Figure("the plugin's own code in an unrelated 50-test run (cProfile)",
-               _pick(out, r"own code in that run \(cProfile\): (.+)$"), cmd),
+        Figure(
+            "the plugin's own code in an unrelated 50-test run (cProfile)",
+            _pick(out, r"own code in that run \(cProfile\): (.+)$"),
+            cmd,
+        ),
         Figure("import conformance.plugin (after pytest)", _pick(out, r"plugin alone: (.+)$"), cmd),
         Figure("replay run wall time (median)", _pick(out, r"wall time\s+(.+)$"), cmd),
         Figure("replay run CPU time (median)", _pick(out, r"CPU time \(user\+sys\)\s+(.+)$"), cmd),
