@@ -40,7 +40,6 @@ class Preflight(NamedTuple):
 
 
 _OPENAI_KEY = re.compile(r"^sk-(proj|svcacct|admin)-")
-_LOOPBACK = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$")
 _ENDPOINT = re.compile(r"/(chat/completions|completions|models|files|batches)$")
 OFFICIAL_HOSTS = "api.moonshot.ai (international) or api.moonshot.cn (China)"
 
@@ -83,7 +82,11 @@ def _base_of(parts: SplitResult, path: str) -> str:
 
 def base_url_problem(url: str) -> str | None:
     """Why the run cannot use this base URL at all (None: usable, official or not)."""
-    from conformance.contract.base_url import classify_base_url, official_host_meant
+    from conformance.contract.base_url import (
+        classify_base_url,
+        is_loopback,
+        official_host_meant,
+    )
 
     verdict = classify_base_url(url)
     if verdict.official:
@@ -116,7 +119,7 @@ def base_url_problem(url: str) -> str | None:
     if endpoint:
         fix = verdict.fix if official else f"set it to {_base_of(parts, path[: endpoint.start()])}"
         return f"base URL {verdict.url!r} is a full endpoint, not a base: {fix}"
-    if _LOOPBACK.match(host):
+    if is_loopback(host):
         return None
     if parts.scheme != "https":
         return f"base URL uses http://, which would send the key in clear text: {verdict.fix}"
@@ -211,6 +214,8 @@ def _official(base_url: str) -> bool:
 def _rejected(base_url: str) -> str:
     """The 401 message: the region rule on Moonshot's hosts only (it means nothing on
     loopback or on another vendor's server)."""
+    from conformance.contract.base_url import is_loopback
+
     shown = _shown(base_url)
     if _official(base_url):
         return (
@@ -218,7 +223,7 @@ def _rejected(base_url: str) -> str:
             "api.moonshot.ai, keys from platform.kimi.com only on api.moonshot.cn; check the "
             "key and the region"
         )
-    if _LOOPBACK.match(urlsplit(base_url).hostname or ""):
+    if is_loopback(urlsplit(base_url).hostname or ""):
         return (
             f"the key was rejected by {shown} (401): set MOONSHOT_API_KEY to the key that "
             "server expects (`kimi-conformance emulator` prints its key when it starts)"
