@@ -208,7 +208,9 @@ class Plan:
         spend), shared with the properties after it; and, when none, why."""
         properties = [c for c in self.checks if c.fuzz_property and c.status != "off"]
         names = [c.id for c in properties]
-        remaining = len(properties) - names.index(check_id) if check_id in names else 1
+        if check_id not in names:  # a suite bug: it would take every later property's share
+            raise KeyError(f"{check_id} is not a fuzz property of this plan: {names}")
+        remaining = len(properties) - names.index(check_id)
         each = _examples_each(left, remaining, wanted, self.example_tokens)
         why = "" if each else f"nothing left for fuzzing ({left} left of {self.caps})"
         return each, why

@@ -102,14 +102,17 @@ def _within(tokens: int) -> Any:
     return lambda body: worst_case_tokens(body) <= tokens
 
 
-def _property(kimi_run: Any, campaign: Campaign, name: str, run: Any) -> None:
+def _property(request: pytest.FixtureRequest, kimi_run: Any, campaign: Campaign, run: Any) -> None:
     """Run one property with the examples the run can still afford."""
+    from conformance.run.selection import check_id
+
+    name = request.node.originalname
     if kimi_run.settings.target == "replay":
         pytest.skip(REPLAY_SKIP)
     if campaign.configured <= 0:
         pytest.skip("fuzzing is off (--fuzz-examples 0)")
     if kimi_run.settings.target == "live":
-        examples, why = kimi_run.fuzz_examples(f"test_fuzz.py::{name}", campaign.configured)
+        examples, why = kimi_run.fuzz_examples(check_id(request.node), campaign.configured)
         if examples <= 0:
             raise BudgetExhausted(why)
         campaign.examples = examples
@@ -134,18 +137,18 @@ _PROPERTY = pytest.mark.kimi_cost(example_tokens=LIVE_EXAMPLE_TOKENS)
 @_PROPERTY
 @pytest.mark.kimi_unrecorded
 @pytest.mark.kimi_rule("request.valid-served", "chat.completion", "stream.chunk")
-def test_valid_payloads_accepted(kimi_run: Any, campaign: Campaign) -> None:
+def test_valid_payloads_accepted(request: Any, kimi_run: Any, campaign: Campaign) -> None:
     """Valid payloads, streamed or not: 200 and an answer passing every schema/invariant."""
-    _property(kimi_run, campaign, "test_valid_payloads_accepted", campaign.valid)
+    _property(request, kimi_run, campaign, campaign.valid)
 
 
 @_PROPERTY
 @pytest.mark.kimi_unrecorded
 @pytest.mark.kimi_rule("request.invalid-400", "error.envelope")
-def test_invalid_payloads_rejected(kimi_run: Any, campaign: Campaign) -> None:
+def test_invalid_payloads_rejected(request: Any, kimi_run: Any, campaign: Campaign) -> None:
     """Invalid payloads, each breaking one rule: 400 `invalid_request_error` with the error
     envelope where the rule is documented; an observation where it is advice or inferred."""
-    _property(kimi_run, campaign, "test_invalid_payloads_rejected", campaign.invalid)
+    _property(request, kimi_run, campaign, campaign.invalid)
     for seen in campaign.observations():
         observe(kimi_run, seen.rule, seen.followed, f"{seen.family}: {seen.what}")
 

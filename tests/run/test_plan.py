@@ -176,6 +176,8 @@ def test_fuzz_now_takes_a_fixed_share_of_what_the_run_has_left():
     assert result.fuzz_now("test_x.py::invalid", Cost(10, 100_000), 12) == (10, "")
     assert result.fuzz_now("test_x.py::invalid", Cost(10, 50), 12)[0] == 0
     assert "nothing left" in result.fuzz_now("test_x.py::invalid", Cost(0, 0), 12)[1]
+    with pytest.raises(KeyError, match="not a fuzz property"):  # e.g. an id without its model
+        result.fuzz_now("test_x.py::valid[kimi-k2.6]", Cost(10, 100_000), 12)
 
 
 def test_the_plan_as_json_and_as_lines():

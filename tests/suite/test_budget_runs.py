@@ -201,3 +201,21 @@ def test_interrupting_a_paced_run_writes_the_partial_report_and_cleans_up(run_su
     assert report["interrupted"] is True
     assert any(line.startswith("kimi-conformance: ") for line in result.outlines)  # the waits
     assert left == [] and still_running == [] and report["leftovers"] == []
+
+
+def test_the_fuzz_properties_share_what_is_left_as_the_plan_says(run_suite, pytester):
+    """Two requests left after the preflight: one example each, as planned. The first
+    property must not take the second's share (it did when the run looked its share up
+    by a check id without the model, and a real host's run then exited 6)."""
+    properties = "test_valid_payloads_accepted or test_invalid_payloads_rejected"
+    with mutant() as running:
+        result, outcomes = run_suite(running, "-k", properties, "--max-requests", "4")
+        served = _served(running)
+    report = _report(pytester)
+    planned = {c["id"]: c.get("examples") for c in report["plan"]["checks"]}
+    assert set(planned.values()) == {1}, planned
+    spent = {c["id"]: c["requests"] for c in report["checks"]}
+    assert sorted(spent.values()) == [1, 1], spent
+    assert _budget_skips(report) == [] and served["requests"] == 4
+    assert all(outcomes[name]["outcome"] == "passed" for name in outcomes), outcomes
+    assert result.ret == 0
