@@ -8,7 +8,7 @@ Settings precedence (merged once, in `conformance.run.config.resolve`):
 command-line option > environment variable > default.
 
 Collection is free (`--collect-only` sends nothing and starts nothing): settings are
-read and checked, the checks put in run order (core, deep, fuzz) and the run plan priced,
+read and checked, the checks put in run order (core, deep, observe, fuzz) and the run plan priced,
 and markers added, at collection; the run (the emulator's server, a live run's
 preflight) opens when the first check runs.
 """

@@ -40,7 +40,7 @@ __all__ = [
     "make_plan",
 ]
 
-GROUPS = ("core", "deep", "fuzz")
+GROUPS = ("core", "deep", "observe", "fuzz")
 PROFILES = ("full", "smoke")
 
 Count = int | Callable[[str], int]

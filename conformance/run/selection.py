@@ -44,11 +44,14 @@ def check_id(item: Any) -> str:
 
 
 def group_of(item: Any) -> str:
-    """`core`, `deep` or `fuzz`. A check whose rules are all advice or inferred
+    """`core`, `deep`, `observe` or `fuzz`. A check whose rules are all advice or inferred
     (`conformance.contract.evidence`) can only report an observation, never fail the run:
-    it runs last with the fuzz properties, on what the checks that can fail leave."""
-    if item.get_closest_marker("kimi_fuzz") or _observation_only(item):
+    it is `observe`, after the checks that can fail, on what they leave; the fuzz
+    regression examples and properties (`kimi_fuzz`) come last."""
+    if item.get_closest_marker("kimi_fuzz"):
         return "fuzz"
+    if _observation_only(item):
+        return "observe"
     if item.get_closest_marker("kimi_core"):
         return "core"
     return "deep"
@@ -91,7 +94,7 @@ def _is_property(item: Any) -> bool:
 
 
 def in_run_order(items: Sequence[Any]) -> list[Any]:
-    """`items` by group (core, deep, fuzz), the fuzz properties last (they take what is
+    """`items` by group (core, deep, observe, fuzz), the fuzz properties last (they take what is
     left), keeping their order otherwise."""
     rank = {group: index for index, group in enumerate(GROUPS)}
     return sorted(items, key=lambda item: (rank[group_of(item)], _is_property(item)))

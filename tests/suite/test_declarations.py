@@ -68,7 +68,7 @@ def test_the_smoke_plan_is_the_core_checks_within_12_requests(suite_items):
 
 def test_core_comes_first_and_fuzz_properties_last(suite_items):
     groups = [selection.group_of(item) for item in selection.in_run_order(suite_items)]
-    assert groups == sorted(groups, key=["core", "deep", "fuzz"].index)
+    assert groups == sorted(groups, key=["core", "deep", "observe", "fuzz"].index)
     last = selection.in_run_order(suite_items)[-2:]
     assert {item.originalname for item in last} == {
         "test_valid_payloads_accepted",
