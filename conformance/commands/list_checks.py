@@ -63,7 +63,8 @@ class _Collector:
 
 def _plan(config: pytest.Config) -> Any:
     """The run plan the plugin priced at collection (None when it priced none)."""
-    plugin = config.pluginmanager.get_plugin("kimi_conformance")
+    manager = config.pluginmanager  # the entry point's name, or the module's under `-p`
+    plugin = manager.get_plugin("kimi_conformance") or manager.get_plugin("conformance.plugin")
     key = getattr(plugin, "PLAN_KEY", None)
     stashed = config.stash.get(key, None) if key is not None else None
     return stashed[0] if stashed else None
@@ -125,15 +126,23 @@ def _describe(item: pytest.Item) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from conformance.commands.run import SUITE_INI, UnknownOption, _Guard, _unknown
+    from conformance.commands.run import (
+        SUITE_INI,
+        UnknownOption,
+        _Guard,
+        _unknown,
+        own_plugins_only,
+        plugin_args,
+    )
 
     argv = ["--pyargs", "conformance.suite", "-c", str(SUITE_INI), "--collect-only", "-q"]
+    argv += plugin_args(args.extra)
     if args.keyword:
         argv += ["-k", args.keyword]
     collector = _Collector()
     output = io.StringIO()
     try:
-        with contextlib.redirect_stdout(output):
+        with contextlib.redirect_stdout(output), own_plugins_only():
             code = pytest.main([*argv, *args.extra], plugins=[_Guard(), collector])
     except UnknownOption as exc:
         raise _unknown(str(exc), command="list") from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -26,6 +27,13 @@ from conformance.errors import UsageError
 
 PASSTHROUGH = True
 SUITE_INI = SUITE_DIR / "suite.ini"
+
+# The plugins the suite runs with: its own and the recorder. The other pytest plugins
+# installed next to it are not auto-loaded: pytest-randomly would reorder the run plan,
+# pytest-socket block the emulator, and the rest only cost start-up (0.9 s of a 3.3 s
+# replay run in this project's dev environment). `-p NAME` loads one on purpose.
+_PLUGINS = ("conformance.plugin", "pytest_recording.plugin")
+_XDIST = ("-n", "--numprocesses", "--maxprocesses", "--dist")  # these load pytest-xdist
 
 # option -> help; each is forwarded to the plugin under the same name.
 _OPTIONS = {
@@ -78,8 +86,33 @@ def _choices(option: str) -> tuple[str, ...] | None:
     return {"--target": ("replay", "emulator", "live"), "--profile": ("full", "smoke")}.get(option)
 
 
+def plugin_args(extra: list[str]) -> list[str]:
+    """`-p` for each plugin the suite needs (autoloading is off, see `own_plugins_only`),
+    and pytest-xdist when the arguments ask for workers."""
+    argv = [arg for plugin in _PLUGINS for arg in ("-p", plugin)]
+    if any(arg.startswith(_XDIST) for arg in extra):
+        argv += ["-p", "xdist.plugin"]
+    return argv
+
+
+@contextlib.contextmanager
+def own_plugins_only() -> Iterator[None]:
+    """pytest started inside this block auto-loads no installed plugin (its
+    PYTEST_DISABLE_PLUGIN_AUTOLOAD; xdist workers inherit it); restored after."""
+    key = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
+    before = os.environ.get(key)
+    os.environ[key] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = before
+
+
 def pytest_args(args: argparse.Namespace) -> list[str]:
-    argv = ["--pyargs", "conformance.suite", "-c", str(SUITE_INI)]
+    argv = ["--pyargs", "conformance.suite", "-c", str(SUITE_INI), *plugin_args(args.extra)]
     argv += [
         _PYTEST_FLAG.get(flag, flag) for flag in _FLAGS if getattr(args, flag[2:].replace("-", "_"))
     ]
@@ -116,7 +149,8 @@ def _unknown(flag: str, command: str = "run") -> UsageError:
     hint = f"did you mean {close[0]}? " if close else ""
     return UsageError(
         f"unknown option {flag} for `kimi-conformance {command}`; {hint}see "
-        f"`kimi-conformance {command} --help` (pytest's own options are accepted too)"
+        f"`kimi-conformance {command} --help` (pytest's own options are accepted too; "
+        "another plugin's after -p NAME loads it)"
     )
 
 
@@ -153,7 +187,7 @@ def _report_to_stdout(args: argparse.Namespace) -> Iterator[Any]:
 
 def run(args: argparse.Namespace) -> int:
     _refuse_conflicts(args)
-    with _report_to_stdout(args):
+    with _report_to_stdout(args), own_plugins_only():
         try:
             return int(pytest.main(pytest_args(args), plugins=[_Guard()]))
         except UnknownOption as exc:

@@ -1,6 +1,8 @@
 """`kimi-conformance run` hands its options to the suite, and the rest to pytest."""
 
 import argparse
+import json
+import os
 
 import pytest
 
@@ -15,18 +17,54 @@ def parse(*argv):
     return run.pytest_args(namespace)
 
 
+OWN_PLUGINS = ["-p", "conformance.plugin", "-p", "pytest_recording.plugin"]
+
+
 def test_no_arguments_is_the_replay_suite_in_isolation():
-    assert parse() == ["--pyargs", "conformance.suite", "-c", str(run.SUITE_INI)]
+    assert parse() == ["--pyargs", "conformance.suite", "-c", str(run.SUITE_INI), *OWN_PLUGINS]
 
 
 def test_options_flags_and_pytest_arguments_are_forwarded():
     argv = parse("--live", "--drift", "--model", "kimi-k3", "--rpm", "3", "-k", "chat", "-x")
-    assert argv[4:] == ["--live", "--drift", "--model", "kimi-k3", "--rpm", "3", "-k", "chat", "-x"]
+    assert argv[8:] == ["--live", "--drift", "--model", "kimi-k3", "--rpm", "3", "-k", "chat", "-x"]
 
 
 def test_strict_is_the_plugins_strict_rules():
     """pytest owns `--strict`; the command's `--strict` is the plugin's `--strict-rules`."""
-    assert parse("--strict")[4:] == ["--strict-rules"]
+    assert parse("--strict")[8:] == ["--strict-rules"]
+
+
+@pytest.mark.parametrize("workers", [("-n", "2"), ("-nauto",), ("--numprocesses=2",)])
+def test_asking_for_workers_loads_xdist(workers):
+    assert parse(*workers)[8:10] == ["-p", "xdist.plugin"]
+    assert "xdist.plugin" not in parse("-k", "chat")
+
+
+SPY = """
+import json, os
+
+def pytest_configure(config):
+    names = [name for name, _ in config.pluginmanager.list_name_plugin()]
+    with open(os.environ["SPY_OUT"], "w") as out:
+        json.dump(names, out)
+"""
+
+
+def test_installed_plugins_are_not_auto_loaded_into_the_run(tmp_path, monkeypatch, capsys):
+    """pytest-randomly would reorder the run plan, pytest-socket block the emulator: the
+    suite runs with its own plugins (and those named with -p), whatever else is installed."""
+    (tmp_path / "spy_plugin.py").write_text(SPY)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SPY_OUT", str(tmp_path / "names.json"))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    code, _, _ = _cli("-p", "spy_plugin", "-k", "test_balance_conforms", capsys=capsys)
+    names = json.loads((tmp_path / "names.json").read_text())
+    assert code == 0 and {"conformance.plugin", "pytest_recording.plugin", "spy_plugin"} <= set(
+        names
+    )
+    # hypothesis is a dependency, so its pytest plugin is installed: not loaded here
+    assert "hypothesispytest" not in names and "timeout" not in names, names
+    assert "PYTEST_DISABLE_PLUGIN_AUTOLOAD" not in os.environ  # restored after the run
 
 
 def test_unknown_target_is_a_usage_error():
@@ -66,9 +104,15 @@ def test_an_unknown_option_is_one_line_exit_2(argv, message, capsys):
 
 
 def test_pytest_options_and_plugin_options_still_pass(capsys):
-    code, out, _ = _cli("--collect-only", "-q", "-p", "no:randomly", "--timeout", "5",
-                        "--record-mode", "none", "-k", "test_balance", capsys=capsys)  # fmt: skip
+    code, out, _ = _cli("--collect-only", "-q", "-p", "no:randomly", "-p", "pytest_timeout",
+                        "--timeout", "5", "--record-mode", "none", "-k", "test_balance",
+                        capsys=capsys)  # fmt: skip
     assert code == 0 and "test_balance_conforms" in out
+
+
+def test_another_plugins_option_names_the_way_to_load_it(capsys):
+    code, _, err = _cli("--timeout", "5", capsys=capsys)
+    assert code == 2 and "unknown option --timeout" in err and "-p NAME loads it" in err
 
 
 @pytest.mark.parametrize(
