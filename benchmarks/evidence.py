@@ -8,7 +8,8 @@ shipped suite through the live code path (`--live --base-url <loopback>`, defaul
 settings but for room to finish) against two servers on loopback: the reference emulator
 and the docs-only stand-in (`tests/suite/standin.py`: it accepts what no doc refuses),
 each in the default mode and with `--strict-rules`, and prints the failed checks and the
-observations that differ. Only the base URL (loopback) may fail in the default mode.
+observations that differ. Nothing may fail in the default mode (the base URL, loopback,
+skips).
 """
 
 from __future__ import annotations

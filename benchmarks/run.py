@@ -232,9 +232,9 @@ def evidence_figures(_quick: bool) -> list[Figure]:
     return [
         Figure("rules by evidence level", _pick(out, r"^rules: (\d+ \(.*?\))"), cmd),
         Figure("docs-only stand-in, live path: failed checks (default; --strict-rules)",
-               _pick(out, r"^docs-only stand-in, default: .*?(\d+) failed", "{0}") + "; "
-               + _pick(out, r"^docs-only stand-in, --strict-rules: .*?(\d+) failed", "{0}")
-               + " (the loopback base URL among them)", cmd),
+               _pick(out, r"^docs-only stand-in, default: .*\n  failed: (\d+)", "{0}") + "; "
+               + _pick(out, r"^docs-only stand-in, --strict-rules: .*\n  failed: (\d+)", "{0}"),
+               cmd),
     ]  # fmt: skip
 
 

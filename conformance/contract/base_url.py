@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import SplitResult, urlsplit
 
 __all__ = [
@@ -45,6 +45,7 @@ class BaseUrlVerdict:
     problem: str | None  # one sentence: what is wrong
     fix: str | None  # one sentence: what to set instead
     region: str | None  # "international" | "china", when the host is an official one
+    loopback: bool = False  # a test setup (the emulator, a local proxy), nothing else wrong
 
 
 # Third-party hosts serving Kimi models under their own base URL and model IDs.
@@ -190,12 +191,13 @@ def classify_base_url(url: str) -> BaseUrlVerdict:
             region,
         )
     if _LOOPBACK.match(host):
-        return _verdict(
+        verdict = _verdict(
             url,
             f"{shown} is a loopback address (e.g. the kimi-conformance emulator), "
             "not the official API.",
             f"That is fine for testing; for production use {OFFICIAL_BASE_URLS[0]}.",
         )
+        return replace(verdict, loopback=True)
     if host == "api.kimi.com" or (host.endswith(".kimi.com") and "/coding" in path):
         return _verdict(
             url,

@@ -8,8 +8,8 @@ the run with one message saying what is wrong and how to fix it. In order:
 2. the base URL is usable: parseable, no credentials in it, not a known third-party
    gateway nor a near miss of an official host (`api.moonshot.ia`: the Moonshot key must
    not go there), https (except on loopback), and `/v1` rather than a missing path or a
-   full endpoint. Any other host (a proxy or vendor claiming compatibility, the emulator)
-   is allowed: only the base-URL check fails;
+   full endpoint. Any other host (a proxy or vendor claiming compatibility) is allowed:
+   only the base-URL check fails (on loopback, the emulator or a local proxy, it skips);
 3. `GET /models` authenticates and the model resolves (configured and listed);
 4. the balance is positive.
 

@@ -72,7 +72,7 @@ def test_unusable_base_urls_are_named(url, problem):
     [
         "https://api.moonshot.ai/v1",
         "https://api.moonshot.cn/v1/",
-        "http://127.0.0.1:8000/v1",  # the emulator: only the base-URL check fails
+        "http://127.0.0.1:8000/v1",  # the emulator: the base-URL check skips
         "http://[::1]:8000/v1",  # loopback as the base-URL check reads it (is_loopback),
         "http://localhost:8000/v1",  # so http:// is not "the key in clear text"
         "http://0.0.0.0:8000/v1",
