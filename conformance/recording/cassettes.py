@@ -287,10 +287,13 @@ def _scrub_body(body: bytes, content_type: str, scrubber: Scrubber) -> bytes:
 # --- stable recordings ------------------------------------------------------------------
 # Re-recording the same answers must not rewrite every cassette: the emulator's ephemeral
 # loopback port and the Date header change on every run and say nothing (replay matches
-# neither), so a loopback host is written without its port and Date is not kept.
+# neither), so a loopback host is written without its port and Date is not kept; nor is
+# the request's Accept-Encoding, which says which decoders the recording machine had
+# installed (zstd with the `zstandard` package), not anything about the API.
 
 _LOOPBACK_NETLOC = re.compile(r"^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(:\d+)?$")
 _UNSTABLE_RESPONSE_HEADERS = frozenset({"date"})
+_UNSTABLE_REQUEST_HEADERS = frozenset({"accept-encoding"})
 
 
 def stable_host(netloc: str) -> str:
@@ -313,15 +316,36 @@ def _request_hook(scrubber: Scrubber) -> Any:
         request.headers = {
             name: stable_host(value) if name.lower() == "host" and isinstance(value, str) else value
             for name, value in scrubber.headers(dict(request.headers)).items()
+            if name.lower() not in _UNSTABLE_REQUEST_HEADERS
         }
         body = request.body
         if isinstance(body, (bytes, str)):
             request.body = _scrub_body(
                 _body_bytes(body), _content_type(request.headers).lower(), scrubber
             )
-        return request
+        return _stable_boundary(request)
 
     return before_record_request
+
+
+STABLE_BOUNDARY = "kimi-conformance-boundary"
+
+
+def _stable_boundary(request: Any) -> Any:
+    """A multipart body's random boundary (new on every upload) written as a fixed one,
+    in the body and in Content-Type alike (the matcher ignores boundaries anyway)."""
+    found = _BOUNDARY.search(_content_type(request.headers))
+    if not found or not isinstance(request.body, bytes):
+        return request
+    boundary = found.group(1)
+    request.body = request.body.replace(boundary.encode(), STABLE_BOUNDARY.encode())
+    request.headers = {
+        name: value.replace(boundary, STABLE_BOUNDARY)
+        if name.lower() == "content-type" and isinstance(value, str)
+        else value
+        for name, value in request.headers.items()
+    }
+    return request
 
 
 def _response_hook(scrubber: Scrubber) -> Any:

@@ -13,7 +13,10 @@ from conformance.errors import UsageError
 from conformance.run import session
 from conformance.run.config import resolve
 
-SOME = "test_balance_conforms or test_chat_completion_conforms or test_models_list_conforms"
+SOME = (
+    "test_balance_conforms or test_chat_completion_conforms or test_models_list_conforms"
+    " or test_file_upload_rejected"  # multipart uploads
+)
 
 
 @pytest.fixture
@@ -56,6 +59,10 @@ def test_record_once_then_replay_offline_from_your_folder(suite, tmp_path, monke
     assert _files(own) == first
     text = "\n".join(body.decode() for body in first.values())
     assert "127.0.0.1:" not in text and "\n      date:" not in text.lower()
+    # nor which decoders the recording machine had (zstd with `zstandard` installed), nor
+    # an upload's random multipart boundary
+    assert "accept-encoding" not in text.lower()
+    assert "multipart/form-data; boundary=kimi-conformance-boundary" in text
 
     # Replay from the folder (option, then the variable), offline.
     result, data = suite("--cassettes", str(own))
