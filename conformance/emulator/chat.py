@@ -10,13 +10,13 @@ the seed and the request, so the same request gets the same answer.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from conformance.contract.catalog import ModelInfo, ParameterRules, rules_for
 from conformance.contract.instances import instance_for
+from conformance.contract.mfjs import FUNCTION_NAME  # the widest documented rule, §3.1
 from conformance.emulator import tokens
 from conformance.emulator.http import ApiError
 from conformance.emulator.ids import Ids, digest
@@ -26,8 +26,6 @@ from conformance.emulator.tool_schemas import enforce as enforce_mfjs
 __all__ = ["Completion", "create", "invalid", "sse_events"]
 
 ROLES = ("system", "user", "assistant", "tool")
-# The widest documented function-name rule (OpenAPI 2026-08-17), kimi-api.md §3.1.
-FUNCTION_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9\-_]{0,255}$")
 MAX_STOP = 5
 MAX_STOP_BYTES = 32
 DEFAULT_MAX_TOKENS = 1024
@@ -179,7 +177,7 @@ def _check_tools(tools: Any) -> list[dict[str, Any]]:
         name = function.get("name") if isinstance(function, dict) else None
         if not isinstance(name, str):
             raise invalid("Invalid request: function name is required", rule="tools.shape")
-        if kind == "function" and not FUNCTION_NAME.match(name):
+        if kind == "function" and FUNCTION_NAME.fullmatch(name) is None:
             raise invalid(
                 "Invalid request: function name is invalid, must start with a letter and can "
                 "contain letters, numbers, underscores, and dashes",

@@ -279,6 +279,11 @@ def test_tool_choice_rules() -> None:
             "Invalid request: function name is invalid, must start with a letter and can contain "
             "letters, numbers, underscores, and dashes",
         ),
+        (  # the whole name must match: `$` alone lets a trailing newline through
+            {"type": "function", "function": {"name": "get_weather\n", "parameters": {}}},
+            "Invalid request: function name is invalid, must start with a letter and can contain "
+            "letters, numbers, underscores, and dashes",
+        ),
     ],
 )
 def test_tool_definition_errors(tool: dict[str, Any], message: str) -> None:
