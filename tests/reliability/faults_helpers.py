@@ -19,13 +19,13 @@ from conformance.emulator.http import Request, Response
 
 # Short bounds so a fault costs fractions of a second; users get the defaults.
 FAST_LIMITS = {
-    "KIMI_READ_TIMEOUT": "0.25",  # slow-first-byte below waits 0.5 s: a timeout
-    "KIMI_ANSWER_TIMEOUT": "0.5",  # an endless stream is cut after 0.5 s
+    "KIMI_READ_TIMEOUT": "0.75",  # slow-first-byte below waits 1.5 s: a timeout
+    "KIMI_ANSWER_TIMEOUT": "1.5",  # an endless stream is cut after 1.5 s
     "KIMI_RETRY_BACKOFF": "0.01",
     "KIMI_MAX_RETRY_AFTER": "0.01",  # the emulator's Retry-After is 1 s
     "KIMI_MAX_ANSWER_BYTES": str(2 * 1024 * 1024),  # the 50 MB body is cut at 2 MiB
 }
-SLOW_FIRST_BYTE = 0.5
+SLOW_FIRST_BYTE = 1.5
 ENDLESS_INTERVAL = 0.02
 
 # Request kinds: raw httpx or the openai SDK; streamed or not; with tools or not.
