@@ -90,7 +90,17 @@ def plugin_args(extra: list[str]) -> list[str]:
     """`-p` for each plugin the suite needs (autoloading is off, see `own_plugins_only`),
     and pytest-xdist when the arguments ask for workers."""
     argv = [arg for plugin in _PLUGINS for arg in ("-p", plugin)]
-    if any(arg.startswith(_XDIST) for arg in extra):
+    workers = next((arg for arg in extra if arg.startswith(_XDIST)), None)
+    if workers is not None:
+        import importlib.util
+
+        if importlib.util.find_spec("xdist") is None:
+            option = workers.split("=", 1)[0]
+            option = "-n" if option.startswith("-n") and not option.startswith("--") else option
+            raise UsageError(
+                f"{option} needs pytest-xdist, which is not installed: "
+                "pip install pytest-xdist, or run without it"
+            )
         argv += ["-p", "xdist.plugin"]
     return argv
 

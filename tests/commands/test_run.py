@@ -40,6 +40,18 @@ def test_asking_for_workers_loads_xdist(workers):
     assert "xdist.plugin" not in parse("-k", "chat")
 
 
+def test_workers_without_pytest_xdist_are_one_line(monkeypatch, capsys):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "xdist" else real(name, *a)
+    )
+    code, _, err = _cli("-n", "2", capsys=capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "-n needs pytest-xdist, which is not installed: pip install pytest-xdist" in err
+
+
 SPY = """
 import json, os
 
