@@ -200,9 +200,23 @@ def run_preflight(
         hosts = "" if _official(target.base_url) else f" (Moonshot's hosts: {OFFICIAL_HOSTS})"
         raise UsageError(
             f"preflight could not reach {_shown(target.base_url)} "
-            f"({kind}: {type(exc).__name__}); check the base URL{hosts} and your network"
+            f"({kind}: {_said(exc)}); check the base URL{hosts} and your network"
         ) from None
     return Preflight(document, model, why)
+
+
+def _said(exc: BaseException) -> str:
+    """What went wrong at the root of `exc`'s chain (the SDK's "Connection error." wraps
+    it): its type and the first line it says, scrubbed and short, e.g.
+    `ConnectError: [Errno 111] Connection refused`."""
+    from conformance.recording.scrub import scrubber_from_env
+    from conformance.run.outcomes import chain
+
+    root = list(chain(exc))[-1]
+    lines = str(root).strip().splitlines()
+    said = scrubber_from_env().text(lines[0].strip()) if lines else ""
+    said = f"{said[:157]}..." if len(said) > 160 else said
+    return f"{type(root).__name__}: {said}" if said else type(root).__name__
 
 
 def _official(base_url: str) -> bool:

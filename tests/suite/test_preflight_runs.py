@@ -92,7 +92,12 @@ def test_key_rejected_by_the_server_names_the_region_rule(live_run):
 def test_unreachable_server_is_one_line(live_run):
     with mutant() as running:
         base_url = running.base_url  # the server is stopped when the block ends
-    assert_refused(live_run("--base-url", base_url), "could not reach")
+    result = live_run("--base-url", base_url)
+    assert_refused(result, "could not reach")
+    # what went wrong at the root, not the SDK's "Connection error." wrapping it
+    assert "(network: ConnectionRefusedError: [Errno 111] Connection refused)" in "\n".join(
+        result.errlines
+    ), result.errlines
 
 
 @pytest.mark.parametrize(
