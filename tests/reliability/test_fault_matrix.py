@@ -179,7 +179,7 @@ def test_fault_outcome(run_suite, fast_limits, run_id):
     mutation = inject({kind: fault for kind, (fault, _) in plan.items()}, transient=transient)
     started = time.monotonic()
     with mutant(mutation) as running:
-        result, outcomes = run_suite(running, "-k", SELECT, "--tb=short")
+        result, outcomes = run_suite(running, "-k", SELECT, "--tb=short", isolated=True)
     assert time.monotonic() - started < 30, "a fault run must be bounded by the timeouts"
     assert_clean(result)
     assert outcomes[CONTROL]["outcome"] == "passed"

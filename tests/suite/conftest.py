@@ -60,13 +60,16 @@ def run_suite(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Cal
     """Run the suite live against `running`; return (pytest result, {check id: outcome})."""
 
     def run(
-        running: Any, *args: str, key: str | None = None, **inline: Any
+        running: Any, *args: str, key: str | None = None, isolated: bool = False, **inline: Any
     ) -> tuple[Any, dict[str, Any]]:
+        """`isolated`: in a fresh process, sharing no module state with the tests before
+        it in this worker (slower by the start-up; `inline` options are in-process only)."""
         monkeypatch.setenv("MOONSHOT_API_KEY", running.api_key if key is None else key)
         for name in ("MOONSHOT_BASE_URL", "KIMI_MODEL_ID", "KIMI_TARGET"):
             monkeypatch.delenv(name, raising=False)
         report = pytester.path / "report.json"
-        result = pytester.runpytest_inprocess(
+        runner = pytester.runpytest_subprocess if isolated else pytester.runpytest_inprocess
+        result = runner(
             "--pyargs",
             "conformance.suite",
             "-p",
