@@ -46,7 +46,9 @@ def _first_error(schema: Any) -> mfjs.Violation | None:
 def _tool_schemas(tools: Any) -> list[Any]:
     schemas = []
     for tool in tools if isinstance(tools, list) else []:
-        function = tool.get("function") if isinstance(tool, dict) else None
+        if not isinstance(tool, dict):  # k3's dynamic tools are not checked elsewhere
+            continue
+        function = tool.get("function")
         if (
             tool.get("type") == "function"
             and isinstance(function, dict)

@@ -130,3 +130,14 @@ def test_odd_values_are_a_documented_answer_never_a_500(
     assert status in (200, 400, 404), raw
     if status != 200:
         assert set(json.loads(raw)["error"]) >= {"message", "type"}
+
+
+@settings(max_examples=100, deadline=None)
+@given(value=JSON)
+def test_odd_dynamic_tools_in_a_system_message_are_never_a_500(value: Any) -> None:
+    """kimi-k3 reads tools from a system message too (its dynamic tools): whatever they
+    are, the emulator answers as the API would, never with its own 500."""
+    for tools in (value, [value]):
+        messages = [{"role": "system", "content": "Be brief.", "tools": tools}, *HELLO]
+        status, raw = post({**BASE, "model": "kimi-k3", "messages": messages})
+        assert status in (200, 400, 404), raw
