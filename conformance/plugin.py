@@ -41,33 +41,6 @@ PLAN_KEY: pytest.StashKey[tuple[Plan, list[CheckSpec]]] = pytest.StashKey()
 WORKER_REPORTS_KEY: pytest.StashKey[list[dict[str, Any]]] = pytest.StashKey()
 MERGED_KEY: pytest.StashKey[Report] = pytest.StashKey()
 MATRIX_KEY: pytest.StashKey[Any] = pytest.StashKey()
-ORDER_KEY: pytest.StashKey[dict[str, int]] = pytest.StashKey()
-
-
-class _CollectionOrder:
-    """Remembers the order items were collected in, before pytest groups them by the
-    parameters of session-scoped fixtures (the model matrix parametrizes `kimi_model`,
-    and pytest would move every check that needs no model behind all the others)."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        self.config.stash[ORDER_KEY] = {item.nodeid: i for i, item in enumerate(items)}
-
-
-def _collection_order(items: list[pytest.Item], suite_items: list[pytest.Item]) -> None:
-    """The suite's checks back in collection order, in the places they hold in `items`
-    (the caller's own tests keep whatever order pytest gave them)."""
-    order = suite_items[0].config.stash.get(ORDER_KEY, None)
-    if not order:
-        return
-    chosen = {id(item) for item in suite_items}
-    places = [i for i, item in enumerate(items) if id(item) in chosen]
-    ordered = sorted(suite_items, key=lambda item: order.get(item.nodeid, len(order)))
-    for place, item in zip(places, ordered, strict=True):
-        items[place] = item
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,7 +127,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.pluginmanager.register(_CollectionOrder(config), "kimi-conformance-order")
     live = config.getoption("live") or config.getoption("target") == "live"
     if live and getattr(config.option, "numprocesses", None):
         raise pytest.UsageError(
@@ -274,7 +246,6 @@ def pytest_collection_modifyitems(
     suite_items = [item for item in items if _is_suite_item(item)]
     if not suite_items:
         return
-    _collection_order(items, suite_items)
     from conformance.checks.exchanges import SHARED_COSTS
     from conformance.errors import UsageError
     from conformance.run import config as settings_module
