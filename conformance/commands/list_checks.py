@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from conformance._resources import SUITE_DIR
 from conformance.errors import EXIT_OK, EXIT_USAGE, UsageError
 
 PASSTHROUGH = True
@@ -46,9 +45,10 @@ class _Collector:
     ) -> Iterator[None]:
         result = yield  # after every plugin marked the items and priced the run plan
         plan = _plan(config)
+        planned_by_id = {c.id: c for c in plan.checks} if plan is not None else {}
         for item in items:
             check = _describe(item)
-            planned = plan.status_of(check["id"]) if plan is not None else None
+            planned = planned_by_id.get(check["id"])
             if planned is not None:
                 check["cost"] = {
                     "group": planned.group,
@@ -63,9 +63,9 @@ class _Collector:
 
 def _plan(config: pytest.Config) -> Any:
     """The run plan the plugin priced at collection (None when it priced none)."""
-    manager = config.pluginmanager  # the entry point's name, or the module's under `-p`
-    plugin = manager.get_plugin("kimi_conformance") or manager.get_plugin("conformance.plugin")
-    key = getattr(plugin, "PLAN_KEY", None)
+    from conformance.commands.run import SUITE_PLUGIN
+
+    key = getattr(config.pluginmanager.get_plugin(SUITE_PLUGIN), "PLAN_KEY", None)
     stashed = config.stash.get(key, None) if key is not None else None
     return stashed[0] if stashed else None
 
@@ -106,16 +106,13 @@ def _cost(item: pytest.Item) -> str:
 
 
 def _describe(item: pytest.Item) -> dict[str, Any]:
-    from pathlib import Path
-
+    from conformance.run.selection import check_id
     from conformance.run.verdicts import endpoint
 
-    path = Path(str(item.path)).resolve()
-    rel = path.relative_to(SUITE_DIR).as_posix() if path.is_relative_to(SUITE_DIR) else path.name
     rules = [str(a) for m in item.iter_markers("kimi_rule") for a in m.args]
     skip = item.get_closest_marker("skip")
     return {
-        "id": f"{rel}::{item.name}",
+        "id": check_id(item),
         "endpoint": endpoint(item),
         "kind": "local" if item.get_closest_marker("kimi_local") else "api",
         "rules": rules,
@@ -151,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
     if code not in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
         last = [line for line in output.getvalue().splitlines() if line.strip()][-1:]
         raise UsageError(f"the suite could not be collected ({last[0] if last else code})")
-    suite = [c for c in collector.checks if not c["id"].startswith("/")]
+    suite = collector.checks
     if args.json:
         print(json.dumps(suite, indent=2, ensure_ascii=False))
         return EXIT_OK

@@ -32,7 +32,8 @@ SUITE_INI = SUITE_DIR / "suite.ini"
 # installed next to it are not auto-loaded: pytest-randomly would reorder the run plan,
 # pytest-socket block the emulator, and the rest only cost start-up (0.9 s of a 3.3 s
 # replay run in this project's dev environment). `-p NAME` loads one on purpose.
-_PLUGINS = ("conformance.plugin", "pytest_recording.plugin")
+SUITE_PLUGIN = "conformance.plugin"  # registered under this name, autoloading being off
+_PLUGINS = (SUITE_PLUGIN, "pytest_recording.plugin")
 _XDIST = ("-n", "--numprocesses", "--maxprocesses", "--dist")  # these load pytest-xdist
 
 # option -> help; each is forwarded to the plugin under the same name.
