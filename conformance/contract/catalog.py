@@ -31,7 +31,6 @@ __all__ = [
     "ThinkingKind",
     "current_ids",
     "family_of",
-    "is_current",
     "rules_for",
 ]
 
@@ -105,10 +104,6 @@ LEGACY_MODELS: tuple[ModelInfo, ...] = (
 def current_ids() -> tuple[str, ...]:
     """The IDs of the current line-up, newest first."""
     return tuple(model.id for model in CURRENT_MODELS)
-
-
-def is_current(model_id: str) -> bool:
-    return model_id in current_ids()
 
 
 # Longest prefix first: "kimi-k2-thinking-turbo" must not match "kimi-k2".

@@ -36,11 +36,6 @@ class Standing:
     retired: Retirement | None = None
     has_rules: bool = False  # the catalog knows the model's parameter rules
 
-    @property
-    def usable(self) -> bool:
-        """The ID can be sent to Moonshot's API (current, or unknown but Moonshot-shaped)."""
-        return self.status in ("current", "unknown")
-
 
 def standing(model_id: str) -> Standing:
     """Judge `model_id` against the line-up, the retired table and the gateway patterns."""

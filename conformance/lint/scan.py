@@ -164,9 +164,8 @@ def _check_models(
         verdict = classify(value)
         if verdict.native:
             natives.append((file.position(offset)[0], value))
-            judged = standing(value)  # the line-up check-model and --models use
-            entry = judged.retired
-            if judged.status == "retired" and entry is not None:
+            entry = standing(value).retired  # the line-up check-model and --models use
+            if entry is not None:
                 findings.append(file.finding(
                     offset, "retired-model",
                     f"'{value}' was retired (by {entry.retired_on.isoformat()}) and now "
@@ -182,9 +181,8 @@ def _check_models(
                 f"{instead} from GET /v1/models, or call the gateway with its own base URL "
                 "and key.",
             ))  # fmt: skip
-            native = verdict.native_equivalent or verdict.suggestion
-            if native:
-                natives.append((file.position(offset)[0], native))
+            if verdict.native_equivalent:
+                natives.append((file.position(offset)[0], verdict.native_equivalent))
     return findings, natives
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,10 +163,3 @@ def request_worst_case(method: str, path: str, content: bytes | None) -> int:
     except (ValueError, UnicodeDecodeError):
         return 0  # not JSON: the API refuses it without inference
     return worst_case_tokens(body)
-
-
-def total(costs: Sequence[Cost]) -> Cost:
-    result = FREE
-    for cost in costs:
-        result = result + cost
-    return result

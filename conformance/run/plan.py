@@ -19,7 +19,7 @@ Groups, in run order:
   a fixed number of examples from what is left.
 
 Public API: `Declaration`, `CheckSpec`, `PlannedCheck`, `Plan`, `make_plan`,
-`GROUPS`, `PROFILES`.
+`GROUPS`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from conformance.run.cost import FREE, Cost, worst_case_tokens
 
 __all__ = [
     "GROUPS",
-    "PROFILES",
     "CheckSpec",
     "Declaration",
     "Plan",
@@ -41,7 +40,6 @@ __all__ = [
 ]
 
 GROUPS = ("core", "deep", "observe", "fuzz")
-PROFILES = ("full", "smoke")
 
 Count = int | Callable[[str], int]
 

@@ -214,9 +214,9 @@ def starved(run: Run) -> bool:
     check ran at all; unless `--allow-partial`."""
     if run.settings.allow_partial:
         return False
-    checks = run.report.checks.values()
-    if any(check.category == "budget" for check in checks):
+    if run.report.not_run():
         return True
+    checks = run.report.checks.values()
     return bool(checks) and not any(c.outcome in ("passed", "failed") for c in checks)
 
 

@@ -292,20 +292,14 @@ def expect_invalid(exchange: Exchange, family: str, *, strict: bool = False) -> 
     raises `FuzzFailure` for a documented or captured rule (or any rule, `strict`) the
     answer breaks; returns what the server did for an advice or inferred one."""
     from conformance.contract.evidence import rule
-    from conformance.strategies.invalid import family_rule
+    from conformance.strategies.invalid import FAMILIES, family_rule
 
     raise_outage(exchange, expect="invalid", family=family)
     problems = invalid_problems(exchange)
-    broken = family_rule(family, exchange.body) if family in _families() else None
+    broken = family_rule(family, exchange.body) if family in FAMILIES else None
     if broken is not None and not strict and not rule(broken).fails_run:
         what = problems[0] if problems else "400 invalid_request_error"
         return Seen(family, broken, not problems, _one_line(what))
     if problems:
         raise FuzzFailure(failure_report(exchange, problems, expect="invalid", family=family))
     return None
-
-
-def _families() -> dict[str, object]:
-    from conformance.strategies.invalid import FAMILIES
-
-    return dict(FAMILIES)
