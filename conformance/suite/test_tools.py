@@ -65,14 +65,18 @@ def _named_request(model):
     }
 
 
+def _assistant_choice(tool_answer):
+    """The answer's choice; a skip when the model made no tool call (its choice under
+    `auto`, observed by test_tool_call_made): there is no turn to send back."""
+    choice = expect_json(tool_answer, "chat.completion")["choices"][0]
+    if not choice["message"].get("tool_calls"):
+        pytest.skip(f"the answer made no tool call: {json.dumps(choice['message'])[:160]}")
+    return choice
+
+
 def _assistant_turn(tool_answer):
-    """The answer's assistant message; a skip when the model made no tool call (its choice
-    under `auto`, observed by test_tool_call_made): there is no turn to send back."""
-    document = expect_json(tool_answer, "chat.completion")
-    message = document["choices"][0]["message"]
-    if not message.get("tool_calls"):
-        pytest.skip(f"the answer made no tool call: {json.dumps(message)[:160]}")
-    return message
+    """The answer's assistant message (see `_assistant_choice`)."""
+    return _assistant_choice(tool_answer)["message"]
 
 
 @pytest.mark.kimi_cost(shares="chat-tool-answer")
@@ -95,8 +99,8 @@ def test_tool_call_made(tool_answer):
 def test_tool_call_conforms(tool_answer, tool_body):
     """finish_reason tool_calls; each call: id, type function, declared name, arguments
     that parse as JSON and validate against the tool's parameters schema."""
-    message = _assistant_turn(tool_answer)
-    choice = expect_json(tool_answer, "chat.completion")["choices"][0]
+    choice = _assistant_choice(tool_answer)
+    message = choice["message"]
     assert choice["finish_reason"] == "tool_calls", (
         f"an answer carrying tool calls must finish with 'tool_calls', got "
         f"{choice['finish_reason']!r}"
